@@ -1,0 +1,166 @@
+"""The ``guardrail`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import GuardrailError
+from .models import SPEC_HELP, Cached, CompletionCache, Message, Model, Request, resolve_model
+from .store import default_cache_path
+
+app = typer.Typer(
+    name="guardrail",
+    help="Verified LLM outputs and disciplined prompt engineering. "
+    "Nothing a model writes is used until a checker accepts it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Which model: {SPEC_HELP}.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def models(
+    as_json: JsonOpt = False,
+    load: Annotated[bool, typer.Option(help="Load the embedded model to show that it works.")] = True,
+) -> None:
+    """List the model backends and check the embedded model loads."""
+    rows: list[dict[str, Any]] = []
+    local: dict[str, Any] = {"backend": "local", "spec": "local", "model": "Gemma 3 270M (base, GGUF Q4_K_M)"}
+    if load:
+        try:
+            from .models.local import LocalModel, default_model_path
+
+            lm = LocalModel()
+            started = time.perf_counter()
+            lm.load()
+            local |= {
+                "status": "loaded",
+                "path": str(default_model_path()),
+                "load_seconds": round(time.perf_counter() - started, 3),
+            }
+            lm.close()
+        except GuardrailError as exc:
+            local |= {"status": "unavailable", "detail": str(exc)}
+    else:
+        local["status"] = "not loaded (--no-load)"
+    rows.append(local)
+    key_set = bool(os.environ.get("OPENAI_API_KEY"))
+    rows.append(
+        {
+            "backend": "openai",
+            "spec": "openai:NAME",
+            "model": "OpenAI's API (or OPENAI_BASE_URL)",
+            "status": "OPENAI_API_KEY is set" if key_set else "OPENAI_API_KEY not set",
+        }
+    )
+    rows.append(
+        {
+            "backend": "openai-compatible",
+            "spec": "http://HOST:PORT/v1[#NAME]",
+            "model": "vLLM, llama.cpp server, Ollama, …",
+            "status": "ready (no key needed for local servers)",
+        }
+    )
+    rows.append(
+        {"backend": "replay", "spec": "replay:CASSETTE.jsonl", "model": "recorded calls", "status": "ready"}
+    )
+    if as_json:
+        out.print_json(json.dumps({"backends": rows}))
+        return
+    table = Table(title="guardrail model backends")
+    for col in ("backend", "spec", "model", "status"):
+        table.add_column(col)
+    for r in rows:
+        status = r["status"]
+        if r.get("load_seconds") is not None:
+            status += f" in {r['load_seconds']} s from {r['path']}"
+        if r.get("detail"):
+            status += f": {r['detail']}"
+        table.add_row(r["backend"], r["spec"], r["model"], status)
+    out.print(table)
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="The prompt text (use - to read it from stdin).")],
+    model: ModelOpt = "local",
+    max_tokens: Annotated[int, typer.Option(help="Most tokens to generate.")] = 64,
+    temperature: Annotated[float, typer.Option(help="0 = greedy, deterministic.")] = 0.0,
+    stop: Annotated[list[str] | None, typer.Option(help="Stop sequence (repeatable).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    chat: Annotated[bool, typer.Option(help="Send the prompt as a chat user message.")] = False,
+    stream: Annotated[bool, typer.Option(help="Print tokens as they arrive.")] = True,
+    cache: Annotated[
+        Path | None, typer.Option(help="SQLite cache file [default: ~/.cache/guardrail].")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the model.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate one completion and print it."""
+    text = sys.stdin.read() if prompt == "-" else prompt
+    params: dict[str, Any] = {
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "stop": tuple(stop or ()),
+        "seed": seed,
+    }
+    try:
+        request = (
+            Request(messages=(Message(role="user", content=text),), **params)
+            if chat
+            else Request(prompt=text, **params)
+        )
+        backend: Model = resolve_model(model)
+        if not no_cache:
+            backend = Cached(backend, CompletionCache(cache or default_cache_path()))
+        if stream and not as_json:
+            for delta in backend.stream(request):
+                out.print(delta, end="", highlight=False, markup=False, soft_wrap=True)
+            out.print()
+        else:
+            completion = backend.complete(request)
+            if as_json:
+                out.print_json(completion.model_dump_json())
+            else:
+                out.print(completion.text, highlight=False, markup=False, soft_wrap=True)
+        usage = backend.meter.summary()
+        extra = ""
+        if isinstance(backend, Cached):
+            extra = f", cache {'hit' if usage.cached_calls else 'miss'} ({backend.cache.path})"
+        console.print(
+            f"[dim]{backend.model_id}: {usage.prompt_tokens} prompt + {usage.completion_tokens} "
+            f"completion tokens, {usage.latency_s:.2f} s{extra}[/]",
+            highlight=False,
+        )
+        backend.close()
+    except GuardrailError as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:  # pydantic validation of the request options
+        raise fail(f"invalid options: {exc}") from None
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

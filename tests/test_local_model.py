@@ -1,0 +1,92 @@
+"""The real embedded model: Gemma 3 270M through llama-cpp-python."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guardrail.models import Cached, Request
+
+pytestmark = pytest.mark.local_model
+
+FEW_SHOT = (
+    "Review: a gorgeous, witty, seductive movie.\nSentiment: great\n\n"
+    "Review: the plot is nothing but boilerplate clichés.\nSentiment: terrible\n\n"
+    "Review: an utterly charming and hilarious film.\nSentiment:"
+)
+
+
+def test_few_shot_classification(local_model: Any) -> None:
+    completion = local_model.complete(Request(prompt=FEW_SHOT, max_tokens=3, stop=("\n",)))
+    assert completion.text.strip() in {"great", "terrible"}
+    assert completion.usage.prompt_tokens > 20 and completion.usage.completion_tokens >= 1
+    assert completion.model_id == "local:gemma-3-270m-q4_k_m"
+
+
+def test_stream_matches_complete(local_model: Any) -> None:
+    request = Request(prompt="The three primary colours are", max_tokens=16)
+    whole = local_model.complete(request).text
+    deltas = list(local_model.stream(request))
+    assert len(deltas) > 1 and "".join(deltas) == whole
+
+
+async def test_aborting_a_stream_stops_generation(local_model: Any) -> None:
+    stream = local_model.astream(Request(prompt="Count: 1, 2, 3,", max_tokens=200))
+    async for _ in stream:
+        if len(stream.text) > 6:
+            break
+    await stream.aclose()
+    assert stream.completion.finish_reason == "aborted"
+    assert stream.completion.usage.completion_tokens < 20
+    # The model is free again right away.
+    assert (await local_model.acomplete(Request(prompt="Hi", max_tokens=2))).finish_reason in {
+        "stop",
+        "length",
+    }
+
+
+def test_greedy_output_is_identical_across_processes(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        from guardrail.models.local import LocalModel
+        from guardrail.models import Request
+        m = LocalModel()
+        print(repr(m.complete(Request(prompt="Once upon a time, in a small village,", max_tokens=40)).text))
+        """
+    )
+    outs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+        for _ in range(2)
+    ]
+    assert all(o.returncode == 0 for o in outs), [o.stderr[-2000:] for o in outs]
+    assert outs[0].stdout == outs[1].stdout
+    assert len(outs[0].stdout) > 40
+
+
+def test_cached_local_model_rerun_makes_no_model_calls(local_model: Any, tmp_path: Path) -> None:
+    db = tmp_path / "cache.sqlite"
+    requests = [
+        Request(prompt=FEW_SHOT.replace("charming", w), max_tokens=3, stop=("\n",)) for w in ("dull", "fun")
+    ]
+    first = Cached(local_model, db)
+    texts = [first.complete(r).text for r in requests]
+    before = local_model.meter.summary().calls
+    second = Cached(local_model, db)
+    assert [second.complete(r).text for r in requests] == texts
+    assert local_model.meter.summary().calls == before
+    assert second.stats().hits == 2 and second.stats().misses == 0
+
+
+def test_a_file_that_is_not_gguf_is_a_clear_error(tmp_path: Path) -> None:
+    from guardrail.errors import ModelFileError
+    from guardrail.models.local import LocalModel
+
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match=r"could not load .*bogus.gguf as a GGUF model"):
+        LocalModel(bogus).load()
