@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,8 +28,11 @@ def completion_body(text: str) -> dict[str, Any]:
 
 
 @contextmanager
-def stub_server(replies: list[Reply]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve ``replies`` in order (the last one repeats); yields (base_url, received requests)."""
+def stub_server(
+    replies: list[Reply] | Callable[[dict[str, Any]], Reply],
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve ``replies`` in order (the last one repeats), or ``replies(body)`` computed from each request
+    body; yields (base_url, received requests)."""
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,7 +40,10 @@ def stub_server(replies: list[Reply]) -> Iterator[tuple[str, list[dict[str, Any]
             length = int(self.headers.get("content-length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
             received.append({"path": self.path, "body": body, "auth": self.headers.get("authorization")})
-            status, headers, payload = replies[min(len(received) - 1, len(replies) - 1)]
+            if callable(replies):
+                status, headers, payload = replies(body)
+            else:
+                status, headers, payload = replies[min(len(received) - 1, len(replies) - 1)]
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")

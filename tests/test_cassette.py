@@ -89,13 +89,23 @@ def test_torn_last_line_is_skipped_and_cut_by_the_next_recording(tmp_path: Path)
     assert len(lines) == 2 and all(json.loads(line) for line in lines)
 
 
-def test_aborted_streams_are_not_recorded(tmp_path: Path) -> None:
+def test_cut_short_streams_replay_as_far_as_they_were_recorded(tmp_path: Path) -> None:
     cassette = tmp_path / "c.jsonl"
     rec = Recorder(ScriptedModel(["long answer " * 10], chunk=4), cassette)
     it = rec.stream("q")
-    next(it)
+    first = next(it)
     it.close()  # type: ignore[attr-defined]
-    assert not cassette.exists() or cassette.read_text() == ""
+    line = json.loads(cassette.read_text())
+    assert line["completion"]["finish_reason"] == "aborted" and line["completion"]["text"] == first
+
+    replay = Replay(cassette)
+    replayed = replay.stream("q")
+    assert next(replayed) == first  # a consumer that stops where the recording stopped is served
+    replayed.close()  # type: ignore[attr-defined]
+    with pytest.raises(CassetteMiss, match="cut short after 4 characters"):
+        list(replay.stream("q"))  # one that reads further is told to re-record
+    with pytest.raises(CassetteMiss, match="cut short"):
+        replay.complete("q")
 
 
 def test_api_key_never_reaches_the_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -92,3 +92,18 @@ def test_generate_on_the_embedded_model_twice_hits_the_cache(tmp_path: Path) -> 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     assert first.stdout == second.stdout and first.stdout.strip()
     assert "cache miss" in first.stderr and "cache hit" in second.stderr
+
+
+def test_verify_command_reports_a_counterexample_with_exit_code_1() -> None:
+    result = runner.invoke(
+        app, ["verify", "examples/chains/email_agent.py:UNSAFE", "-p", "never send_email before confirm", "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert "counterexample" in json.dumps(data)
+
+
+def test_verify_command_bad_target_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["verify", "no_such_module_xyz:CHAIN", "-p", "terminates:3"])
+    assert result.exit_code == 3
+    assert "no_such_module_xyz" in result.output and "Traceback" not in result.output

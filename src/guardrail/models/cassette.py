@@ -24,6 +24,10 @@ from .base import Model, StreamItem
 from .cache import CACHEABLE
 from .types import Completion, Request
 
+#: A cassette also keeps streams the consumer cut short (finish_reason "aborted"): replaying them lets the
+#: same checks cut them at the same place. They can be replayed only as far as they were recorded.
+RECORDABLE = CACHEABLE | {"aborted"}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -60,7 +64,7 @@ class Cassette:
                     )
                     continue
                 raise
-            self.entries.setdefault(entry.request.key(entry.model_id), entry)
+            self._keep(entry.request.key(entry.model_id), entry)
 
     def _parse(self, blob: bytes, number: int) -> Entry:
         where = f"{self.path}:{number}"
@@ -92,9 +96,10 @@ class Cassette:
         return self.entries.get(request.key(model_id))
 
     def append(self, model_id: str, request: Request, completion: Completion) -> None:
-        if completion.finish_reason not in CACHEABLE:
+        if completion.finish_reason not in RECORDABLE:
             return
-        stored = completion.model_copy(update={"cached": False})
+        # Timings vary run to run; leaving them out keeps re-recorded cassettes diff-clean.
+        stored = completion.model_copy(update={"cached": False, "latency_s": 0.0})
         line = json.dumps(
             {
                 "model_id": model_id,
@@ -114,8 +119,15 @@ class Cassette:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-        entry = Entry(model_id, request, stored, line=-1)
-        self.entries.setdefault(request.key(model_id), entry)
+        self._keep(request.key(model_id), Entry(model_id, request, stored, line=-1))
+
+    def _keep(self, key: str, entry: Entry) -> None:
+        # The first complete recording wins; a complete one supersedes a cut-short one.
+        old = self.entries.get(key)
+        if old is None or (
+            old.completion.finish_reason == "aborted" and entry.completion.finish_reason != "aborted"
+        ):
+            self.entries[key] = entry
 
     def explain_miss(self, model_id: str, request: Request) -> str:
         lines = [
@@ -185,6 +197,9 @@ class Replay(Model):
     ``model_id`` defaults to the single model the cassette holds (it must then hold exactly one).
     """
 
+    #: Replays stream, so a Guard checks prefixes and cuts streams exactly as it did while recording.
+    streams_natively = True
+
     def __init__(self, path: str | os.PathLike[str], model_id: str | None = None):
         super().__init__()
         self.cassette = Cassette(path)
@@ -203,24 +218,43 @@ class Replay(Model):
             model_id = next(iter(ids), "replay")
         self.model_id = model_id
 
-    def _serve(self, request: Request) -> Completion:
+    def _entry(self, request: Request) -> Entry:
         entry = self.cassette.find(self.model_id, request)
         if entry is None:
             raise CassetteMiss(self.cassette.explain_miss(self.model_id, request))
-        return entry.completion.model_copy(update={"cached": True, "latency_s": 0.0})
+        return entry
 
     async def _acomplete(self, request: Request) -> Completion:
-        return self._serve(request)
+        return _replayed_completion(self.cassette, self._entry(request))
 
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
-        completion = self._serve(request)
-        for piece in _chunks(completion.text):
-            yield piece
-        yield completion
+        async for item in _replayed_stream(self.cassette, self._entry(request)):
+            yield item
+
+
+def _cut_short(cassette: Cassette, entry: Entry) -> CassetteMiss:
+    return CassetteMiss(
+        f"{cassette.path}:{entry.line}: the recorded stream for {entry.request.describe()} was cut short "
+        f"after {len(entry.completion.text)} characters when it was recorded, and this run reads further; "
+        "re-record it (mode 'record') after deleting that line"
+    )
+
+
+def _replayed_completion(cassette: Cassette, entry: Entry) -> Completion:
+    if entry.completion.finish_reason == "aborted":
+        raise _cut_short(cassette, entry)
+    return entry.completion.model_copy(update={"cached": True, "latency_s": 0.0})
+
+
+async def _replayed_stream(cassette: Cassette, entry: Entry) -> AsyncGenerator[StreamItem, None]:
+    for piece in _chunks(entry.completion.text):
+        yield piece
+    yield _replayed_completion(cassette, entry)
 
 
 class Recorder(Model):
-    """Passes calls to ``model`` and appends each completed call to the cassette.
+    """Passes calls to ``model`` and appends each call to the cassette once it has ended (completed, or a
+    stream cut short by its consumer; failed calls are not recorded).
 
     Requests already on the cassette are served from it (so re-recording adds only what is new).
     """
@@ -244,8 +278,8 @@ class Recorder(Model):
     async def _acomplete(self, request: Request) -> Completion:
         await self.inner.aresolve()
         entry = self.cassette.find(self.model_id, request)
-        if entry is not None:
-            return entry.completion.model_copy(update={"cached": True, "latency_s": 0.0})
+        if entry is not None and entry.completion.finish_reason != "aborted":
+            return _replayed_completion(self.cassette, entry)
         completion = await self.inner.acomplete(request)
         self.cassette.append(self.model_id, request, completion)
         return completion
@@ -253,20 +287,20 @@ class Recorder(Model):
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
         await self.inner.aresolve()
         entry = self.cassette.find(self.model_id, request)
-        if entry is not None:
-            replayed = entry.completion.model_copy(update={"cached": True, "latency_s": 0.0})
-            for piece in _chunks(replayed.text):
-                yield piece
-            yield replayed
+        if entry is not None and entry.completion.finish_reason != "aborted":
+            async for item in _replayed_stream(self.cassette, entry):
+                yield item
             return
         stream = self.inner.astream(request)
         try:
             async for delta in stream:
                 yield delta
         finally:
+            # Runs on early close too: the cut-short stream is recorded as such.
             await stream.aclose()
+            if stream.completion is not None:
+                self.cassette.append(self.model_id, request, stream.completion)
         assert stream.completion is not None
-        self.cassette.append(self.model_id, request, stream.completion)
         yield stream.completion
 
     async def aclose(self) -> None:

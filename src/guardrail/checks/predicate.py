@@ -1,0 +1,157 @@
+"""``Predicate`` and ``Converter``: any Python callable as a check.
+
+A predicate returns True (accept), False (reject with a message built from its name or description) or a
+str (reject, and that str is the feedback). A converter (``Predicate.map(fn)``) returns a new value instead,
+e.g. ``Predicate.map(int)``. For both, an exception raised by the callable means the *output* is bad (the
+callable met input it cannot handle), so it becomes a rejecting verdict naming the exception, never a crash.
+Only returning something that is neither a bool nor a str is the caller's mistake, and raises.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from guardrail.checks._display import clip
+from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
+from guardrail.errors import ConfigurationError
+
+__all__ = ["Converter", "Predicate", "PredicateFn"]
+
+PredicateFn = Callable[[Any], "bool | str"]
+
+
+class Predicate(Check):
+    """Accepts the values for which ``fn(value)`` returns True; the value passes through unchanged.
+
+    String values longer than ``max_chars`` are rejected before ``fn`` sees them.
+    """
+
+    def __init__(
+        self,
+        fn: PredicateFn,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ):
+        if not callable(fn):
+            raise ConfigurationError(f"Predicate needs a callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = name or _callable_name(fn, "predicate")
+        self.description = description or _first_doc_line(fn)
+        self.max_chars = max_chars
+
+    @staticmethod
+    def map(
+        fn: Callable[[Any], Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> Converter:
+        """A check whose value is ``fn(value)``: a converter such as ``int`` or ``json.loads``."""
+        return Converter(fn, name=name, description=description, max_chars=max_chars)
+
+    def viable(self, prefix: str) -> bool:
+        """False once the text is over ``max_chars``; a callable cannot judge a prefix, so otherwise True."""
+        return len(prefix) <= self.max_chars
+
+    def check(self, value: Any) -> Verdict:
+        if isinstance(value, str) and (rejection := too_long(self.name, value, self.max_chars)) is not None:
+            return rejection
+        try:
+            result = self.fn(value)
+        except Exception as e:
+            return Verdict.reject(_raised(self.name, e))
+        if result is True:
+            return Verdict.accept(value)
+        if isinstance(result, str) and result:
+            return Verdict.reject(
+                ErrorDetail(
+                    check=self.name,
+                    message=clip(result, 1000),
+                    feedback=clip(result, 300),
+                    expected=self.description,
+                )
+            )
+        if result is False or isinstance(result, str):
+            why = f": {_unstop(self.description)}" if self.description else ""
+            return Verdict.reject(
+                ErrorDetail(
+                    check=self.name,
+                    message=f"{self.name} rejected the value",
+                    feedback=clip(f"The answer fails the check {self.name!r}{why}.", 300),
+                    expected=self.description,
+                )
+            )
+        raise ConfigurationError(
+            f"predicate {self.name!r} returned {type(result).__name__} {clip(repr(result), 60)}; a predicate "
+            "must return True, False or a message (str) saying what is wrong (wrap it in bool(...)?)"
+        )
+
+
+class Converter(Check):
+    """A check whose accepted value is ``fn(value)``; an exception from ``fn`` rejects the output."""
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ):
+        if not callable(fn):
+            raise ConfigurationError(f"Predicate.map needs a callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = name or _callable_name(fn, "converter")
+        self.description = description or _first_doc_line(fn)
+        self.max_chars = max_chars
+
+    def viable(self, prefix: str) -> bool:
+        """False once the text is over ``max_chars``; otherwise True."""
+        return len(prefix) <= self.max_chars
+
+    def check(self, value: Any) -> Verdict:
+        if isinstance(value, str) and (rejection := too_long(self.name, value, self.max_chars)) is not None:
+            return rejection
+        try:
+            return Verdict.accept(self.fn(value))
+        except Exception as e:
+            return Verdict.reject(_raised(self.name, e))
+
+
+def _raised(name: str, e: Exception) -> ErrorDetail:
+    try:
+        said = str(e)
+    except Exception:  # an exception whose __str__ fails must not escape either
+        said = ""
+    reason = f"{type(e).__name__}: {said}" if said else type(e).__name__
+    return ErrorDetail(
+        check=name,
+        message=clip(f"{name} raised {reason}", 1000),
+        feedback=clip(f"The answer could not be checked: {reason}.", 300),
+        expected=None,
+    )
+
+
+def _callable_name(fn: Callable[..., Any], default: str) -> str:
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str) or name == "<lambda>":
+        return default
+    return name
+
+
+def _first_doc_line(fn: Callable[..., Any]) -> str | None:
+    if inspect.isclass(fn) or inspect.isbuiltin(fn):
+        return None  # int's or json.loads' docstring describes the builtin, not the check
+    doc = inspect.getdoc(fn)
+    if not doc:
+        return None
+    return doc.strip().splitlines()[0].strip() or None
+
+
+def _unstop(text: str) -> str:
+    return text[:-1] if text.endswith(".") else text

@@ -1,0 +1,425 @@
+"""``Schema`` and ``ToolCalls``: validate a model's JSON (or an already parsed value) with pydantic.
+
+pydantic does the validating; this module turns its structured errors into ``ErrorDetail``s whose path is
+pydantic's ``loc`` and whose feedback is one sentence a model can act on (``At $.age: input should be a
+valid integer, unable to parse string as an integer; got "forty".``). Nothing from the output can raise:
+pydantic's JSON parser has its own recursion limit, and any other failure (a user validator raising, a
+RecursionError) becomes a rejecting verdict.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pydantic_core
+from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
+
+from guardrail.checks._display import clip, show_value
+from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, PathItem, Verdict, too_long
+from guardrail.errors import ConfigurationError
+from guardrail.models.types import Completion, ToolCall
+
+__all__ = ["DEFAULT_MAX_ERRORS", "Schema", "Tool", "ToolCalls", "ToolSpec", "ValidatedCall"]
+
+#: pydantic can report thousands of errors for one bad list; the model only needs the first few.
+DEFAULT_MAX_ERRORS = 20
+
+Mode = Literal["auto", "json", "python"]
+
+_SHOULD = re.compile(r"\bshould (be|have) (.+)$", re.DOTALL)
+_REASON = re.compile(r", (?:unable|got|invalid)\b")
+_EXPECTED_BY_TYPE = {
+    "missing": "a value for this required field",
+    "extra_forbidden": "no such field (extra fields are not allowed)",
+    "json_invalid": "valid JSON",
+    "json_type": "a JSON string",
+    "recursion_loop": "a value that does not contain itself",
+    "recursion_depth_exceeded": "less deeply nested data",
+}
+
+
+class Schema(Check):
+    """Accepts values valid for a pydantic model (or any type a ``TypeAdapter`` takes); the value is the
+    validated instance.
+
+    ``check`` takes JSON text (a ``str``) or an already parsed value (a dict or list from an earlier check).
+    ``mode`` makes that choice explicit when the target type is itself ``str``: ``"json"`` always parses,
+    ``"python"`` never does.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        name: str | None = None,
+        mode: Mode = "auto",
+        max_chars: int = DEFAULT_MAX_CHARS,
+        max_errors: int = DEFAULT_MAX_ERRORS,
+    ):
+        if mode not in ("auto", "json", "python"):
+            raise ConfigurationError(f"Schema mode must be 'auto', 'json' or 'python', not {mode!r}")
+        self.model = model
+        self.adapter: TypeAdapter[Any] = _adapter(model)
+        self.name = name or f"schema({_type_name(model)})"
+        self.mode = mode
+        self.max_chars = max_chars
+        self.max_errors = max_errors
+
+    def viable(self, prefix: str) -> bool:
+        """False once the text is over ``max_chars`` (no continuation can pass); pydantic cannot judge
+        incomplete JSON, so anything shorter is viable."""
+        return self.mode == "python" or len(prefix) <= self.max_chars
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the accepted values, for prompts and ``response_format``."""
+        return self.adapter.json_schema()
+
+    def check(self, value: Any) -> Verdict:
+        as_json = self.mode == "json" or (self.mode == "auto" and isinstance(value, str))
+        if as_json and not isinstance(value, str):
+            raise ConfigurationError(
+                f"{self.name} is in mode='json' and needs JSON text, but was given a {type(value).__name__}"
+            )
+        if as_json:
+            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
+                return rejection
+            value = _utf8(value, self.name, ())
+            if isinstance(value, Verdict):
+                return value
+        return _validate(self.adapter, value, as_json, self.name, (), self.max_errors)
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function the model may call: its name, the pydantic model of its arguments, what it does."""
+
+    name: str
+    arguments: type[BaseModel]
+    description: str = ""
+
+    def openai(self) -> dict[str, Any]:
+        """This tool in the OpenAI ``tools=[...]`` format."""
+        description = self.description or inspect.cleandoc(self.arguments.__doc__ or "")
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": description,
+                "parameters": self.arguments.model_json_schema(),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ValidatedCall:
+    """One accepted tool call: the tool's name and its validated arguments (``id`` as the model sent it)."""
+
+    name: str
+    arguments: BaseModel
+    id: str = ""
+
+
+ToolSpec = Tool | tuple[str, type[BaseModel]] | tuple[str, type[BaseModel], str]
+
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class ToolCalls(Check):
+    """Accepts tool calls (OpenAI tools format) to known tools with valid arguments.
+
+    ``check`` takes a ``Completion`` (its ``tool_calls``, or its text when it has none), a list of
+    ``ToolCall``s, or JSON text / parsed JSON of one call ``{"name": ..., "arguments": {...}}`` or a list of
+    them (OpenAI's ``{"type": "function", "function": {...}}`` wrapping and string-encoded arguments are
+    accepted too). The value is a list of ``ValidatedCall``.
+    """
+
+    def __init__(
+        self,
+        tools: Iterable[ToolSpec],
+        *,
+        name: str = "tool_calls",
+        min_calls: int = 1,
+        max_calls: int | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        max_errors: int = DEFAULT_MAX_ERRORS,
+    ):
+        self.tools: dict[str, Tool] = {}
+        for spec in tools:
+            tool = _tool(spec)
+            if tool.name in self.tools:
+                raise ConfigurationError(f"two tools are named {tool.name!r}; tool names must be unique")
+            self.tools[tool.name] = tool
+        if not self.tools:
+            raise ConfigurationError("ToolCalls needs at least one tool")
+        if min_calls < 0 or (max_calls is not None and max_calls < max(min_calls, 1)):
+            raise ConfigurationError(f"bad call limits: min_calls={min_calls}, max_calls={max_calls}")
+        self._adapters = {n: TypeAdapter(t.arguments) for n, t in self.tools.items()}
+        self.name = name
+        self.min_calls = min_calls
+        self.max_calls = max_calls
+        self.max_chars = max_chars
+        self.max_errors = max_errors
+
+    def viable(self, prefix: str) -> bool:
+        """False once the text is over ``max_chars``; anything shorter may still become valid calls."""
+        return len(prefix) <= self.max_chars
+
+    def openai_tools(self) -> list[dict[str, Any]]:
+        """The ``tools=[...]`` list to send with an OpenAI chat request."""
+        return [tool.openai() for tool in self.tools.values()]
+
+    def check(self, value: Any) -> Verdict:
+        calls = self._calls(value)
+        if isinstance(calls, Verdict):
+            return calls
+        errors: list[ErrorDetail] = []
+        if len(calls) < self.min_calls:
+            errors.append(
+                self._error((), "no tool call", f"Call one of the tools: {self._known()}.", "a tool call")
+            )
+        if self.max_calls is not None and len(calls) > self.max_calls:
+            errors.append(
+                self._error(
+                    (),
+                    f"{len(calls)} tool calls, more than the {self.max_calls} allowed",
+                    f"Make at most {self.max_calls} tool call{'s' if self.max_calls != 1 else ''}.",
+                    f"at most {self.max_calls} tool calls",
+                )
+            )
+        validated: list[ValidatedCall] = []
+        unchecked = False
+        for i, (call_id, name, arguments) in enumerate(calls):
+            if len(errors) >= self.max_errors:
+                unchecked = True  # enough to act on; the rest would only lengthen the feedback
+                break
+            verdict = self._one(i, name, arguments)
+            if verdict.ok:
+                validated.append(ValidatedCall(name=name, arguments=verdict.value, id=call_id))
+            else:
+                errors.extend(verdict.errors)
+        if errors:
+            return Verdict.reject(*_capped(errors, self.max_errors, self.name, unchecked=unchecked))
+        return Verdict.accept(validated)
+
+    def _one(self, i: int, name: Any, arguments: Any) -> Verdict:
+        if not isinstance(name, str) or name not in self.tools:
+            return Verdict.reject(
+                self._error(
+                    (i, "name"),
+                    f"unknown tool {show_value(name)}",
+                    f"There is no tool named {show_value(name)}; call one of: {self._known()}.",
+                    f"one of: {self._known()}",
+                )
+            )
+        as_json = isinstance(arguments, str)
+        if as_json:
+            if (rejection := too_long(self.name, arguments, self.max_chars)) is not None:
+                return rejection
+            arguments = _utf8(arguments, self.name, (i, "arguments"))
+            if isinstance(arguments, Verdict):
+                return arguments
+        return _validate(
+            self._adapters[name], arguments, as_json, self.name, (i, "arguments"), self.max_errors
+        )
+
+    def _calls(self, value: Any) -> list[tuple[str, Any, Any]] | Verdict:
+        """The calls in ``value`` as (id, name, arguments), or a rejection saying why there are none."""
+        if isinstance(value, Completion):
+            value = list(value.tool_calls) if value.tool_calls else value.text
+        if isinstance(value, str):
+            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
+                return rejection
+            encoded = _utf8(value, self.name, ())
+            if isinstance(encoded, Verdict):
+                return encoded
+            try:
+                value = pydantic_core.from_json(encoded)
+            except Exception as e:  # ValueError for bad JSON, including nesting too deep
+                return Verdict.reject(
+                    self._error(
+                        (),
+                        f"the tool calls are not valid JSON: {clip(str(e))}",
+                        f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
+                        f"the JSON was invalid: {clip(str(e), 100)}.",
+                        "valid JSON",
+                    )
+                )
+        items = value if isinstance(value, list | tuple) else [value]
+        calls: list[tuple[str, Any, Any]] = []
+        for i, item in enumerate(items):
+            if isinstance(item, ToolCall):
+                calls.append((item.id, item.name, item.arguments))
+                continue
+            if isinstance(item, dict):
+                call = item.get("function", item) if item.get("type") == "function" else item
+                if isinstance(call, dict) and "name" in call:
+                    raw_id = item.get("id", "")
+                    calls.append(
+                        (raw_id if isinstance(raw_id, str) else "", call["name"], call.get("arguments", {}))
+                    )
+                    continue
+            return Verdict.reject(
+                self._error(
+                    (i,) if isinstance(value, list | tuple) else (),
+                    f"expected a tool call object, got {show_value(item)}",
+                    'Write each tool call as {"name": "<tool>", "arguments": {...}}; '
+                    f"known tools: {self._known()}.",
+                    'an object {"name": ..., "arguments": {...}}',
+                )
+            )
+        return calls
+
+    def _known(self) -> str:
+        return ", ".join(self.tools)
+
+    def _error(self, path: tuple[PathItem, ...], message: str, feedback: str, expected: str) -> ErrorDetail:
+        return ErrorDetail(check=self.name, message=message, feedback=feedback, expected=expected, path=path)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    try:
+        return TypeAdapter(model)
+    except (PydanticUserError, TypeError, NameError) as e:
+        raise ConfigurationError(f"cannot build a pydantic schema from {model!r}: {e}") from None
+
+
+def _utf8(text: str, check: str, path: tuple[PathItem, ...]) -> bytes | Verdict:
+    """``text`` as UTF-8 for pydantic's JSON parser, or a rejection if it holds a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return Verdict.reject(
+            ErrorDetail(
+                check=check,
+                message=f"the output holds a lone surrogate {text[e.start]!r} at offset {e.start}",
+                feedback=f"The answer contains an invalid character at offset {e.start}; write plain text.",
+                expected="valid Unicode text",
+                offset=e.start,
+                path=path,
+            )
+        )
+
+
+def _type_name(model: Any) -> str:
+    return getattr(model, "__name__", None) or clip(repr(model), 40)
+
+
+def _tool(spec: ToolSpec) -> Tool:
+    if isinstance(spec, Tool):
+        tool = spec
+    elif isinstance(spec, tuple) and len(spec) in (2, 3):
+        tool = Tool(*spec)
+    else:
+        raise ConfigurationError(
+            f"a tool is Tool(name, ArgumentsModel, description) or a (name, ArgumentsModel[, description]) "
+            f"tuple, not {spec!r}"
+        )
+    if not isinstance(tool.name, str) or not _TOOL_NAME.fullmatch(tool.name):
+        raise ConfigurationError(
+            f"tool name {tool.name!r} is not allowed: use 1 to 64 letters, digits, '_' or '-' (OpenAI's rule)"
+        )
+    if not (isinstance(tool.arguments, type) and issubclass(tool.arguments, BaseModel)):
+        raise ConfigurationError(
+            f"the arguments of tool {tool.name!r} must be a pydantic BaseModel subclass, "
+            f"not {tool.arguments!r}"
+        )
+    return tool
+
+
+def _validate(
+    adapter: TypeAdapter[Any],
+    value: Any,
+    as_json: bool,
+    check: str,
+    prefix: tuple[PathItem, ...],
+    max_errors: int,
+) -> Verdict:
+    try:
+        result = adapter.validate_json(value) if as_json else adapter.validate_python(value)
+    except ValidationError as e:
+        details = [_detail(err, check, prefix) for err in e.errors(include_url=False)[: max_errors + 1]]
+        return Verdict.reject(*_capped(details, max_errors, check, total=e.error_count()))
+    except Exception as e:  # a user validator raising on odd input, RecursionError, a hostile __eq__...
+        return Verdict.reject(
+            ErrorDetail(
+                check=check,
+                message=f"validation raised {type(e).__name__}: {clip(str(e))}",
+                feedback=f"The answer could not be validated ({type(e).__name__}: {clip(str(e), 100)}).",
+                expected="a value the schema can validate",
+                path=prefix,
+            )
+        )
+    return Verdict.accept(result)
+
+
+def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
+    kind: str = err["type"]
+    msg: str = err["msg"]
+    path = (*prefix, *err["loc"])
+    where = ErrorDetail(check=check, message="", feedback="", path=path).location()
+    ctx = err.get("ctx") or {}
+    if kind == "json_invalid":
+        problem = clip(str(ctx.get("error", msg)), 120)
+        return ErrorDetail(
+            check=check,
+            message=f"{where}: invalid JSON: {problem}",
+            feedback=f"The answer is not valid JSON: {problem}.",
+            expected="valid JSON",
+            path=path,
+        )
+    said = msg[:1].lower() + msg[1:]
+    if kind == "missing":
+        feedback = f"At {where}: {said}."
+    else:
+        feedback = f"At {where}: {said}; got {show_value(err.get('input'))}."
+    return ErrorDetail(
+        check=check,
+        message=f"{where}: {msg} [{kind}]",
+        feedback=clip(feedback, 300),
+        expected=_expected(kind, msg),
+        path=path,
+    )
+
+
+def _expected(kind: str, msg: str) -> str:
+    if kind in _EXPECTED_BY_TYPE:
+        return _EXPECTED_BY_TYPE[kind]
+    match = _SHOULD.search(msg)
+    if match is None:
+        return kind.replace("_", " ")
+    verb, rest = match.groups()
+    rest = _REASON.split(rest, maxsplit=1)[0]  # "a valid integer, unable to parse ..." -> "a valid integer"
+    return rest if verb == "be" else f"to have {rest}"
+
+
+def _capped(
+    errors: Sequence[ErrorDetail],
+    max_errors: int,
+    check: str,
+    total: int | None = None,
+    unchecked: bool = False,
+) -> list[ErrorDetail]:
+    """At most ``max_errors`` errors, then one summary of what was left out."""
+    total = len(errors) if total is None else total
+    if total <= max_errors and not unchecked:
+        return list(errors)
+    more = total - max_errors
+    left_out = f"{more} more error{'s' if more != 1 else ''}" if more > 0 else ""
+    if unchecked:
+        left_out += (" and " if left_out else "") + "further calls that were not checked"
+    return [
+        *errors[:max_errors],
+        ErrorDetail(
+            check=check,
+            message=f"... and {left_out}",
+            feedback=f"Besides these, there are {left_out}; fix them all.",
+            expected=None,
+        ),
+    ]

@@ -1,0 +1,109 @@
+"""``CodeAgainstTests``: run model-written code against a case's tests in the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..sandbox import Limits, SandboxResult, run_python
+from .case import Case
+from .scorers import Score, Scorer, ScoringError
+
+ProgramBuilder = Callable[[str, Case], str]
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
+
+
+def extract_code(output: str) -> str:
+    """The first fenced code block if the output has one, else the output as it stands."""
+    m = _FENCE.search(output)
+    return m.group(1) if m else output
+
+
+def humaneval_program(code: str, case: Case) -> str:
+    """HumanEval: the prompt (signature and docstring) + the completion, then the task's tests.
+
+    A completion that writes the whole function (``def entry_point(``) is placed after the prompt, so the
+    prompt's imports still apply and the model's definition wins.
+    """
+    prompt, entry = str(case.variables["prompt"]), str(case.variables["entry_point"])
+    tests = _tests_of(case)
+    if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.MULTILINE):
+        body = prompt + "    pass\n\n" + code
+    else:
+        body = prompt + code
+    return f"{body}\n\n{tests}\n\ncheck({entry})\n"
+
+
+def mbpp_program(code: str, case: Case) -> str:
+    """MBPP: the imports the tests need, the model's code, then each ``assert``."""
+    expected = case.expected
+    if not isinstance(expected, Mapping) or "tests" not in expected:
+        raise ScoringError(f"case {case.id}: MBPP cases need expected={{'tests': [...], 'imports': [...]}}")
+    imports = "\n".join(str(i) for i in expected.get("imports", ()))
+    asserts = "\n".join(str(t) for t in expected["tests"])
+    return f"{imports}\n{code}\n\n{asserts}\n"
+
+
+def _tests_of(case: Case) -> str:
+    if isinstance(case.expected, str):
+        return case.expected
+    if isinstance(case.expected, Mapping) and "tests" in case.expected:
+        tests: Any = case.expected["tests"]
+        return tests if isinstance(tests, str) else "\n".join(str(t) for t in tests)
+    raise ScoringError(f"case {case.id}: expected answer must be test code (str) or {{'tests': ...}}")
+
+
+def plain_program(code: str, case: Case) -> str:
+    """The code followed by the case's tests (a string or a list of asserts)."""
+    return f"{code}\n\n{_tests_of(case)}\n"
+
+
+BUILDERS: dict[str, ProgramBuilder] = {
+    "humaneval": humaneval_program,
+    "mbpp": mbpp_program,
+    "plain": plain_program,
+}
+
+
+class CodeAgainstTests(Scorer):
+    """Correct when the code in the output passes the case's tests in the sandbox.
+
+    Loops, forks, sockets and memory hogs end as a failed score with the sandbox's reason as the detail.
+    """
+
+    name = "code"
+
+    def __init__(
+        self, program: str | ProgramBuilder = "plain", *, limits: Limits | None = None, extract: bool = True
+    ):
+        if isinstance(program, str):
+            if program not in BUILDERS:
+                raise ValueError(f"unknown program builder {program!r}; choose one of {sorted(BUILDERS)}")
+            self._builder_name = program
+            self.build = BUILDERS[program]
+        else:
+            self._builder_name = getattr(program, "__name__", "custom")
+            self.build = program
+        self.limits = limits or Limits()
+        self.extract = extract
+
+    def run(self, output: str, case: Case) -> SandboxResult:
+        code = extract_code(output) if self.extract else output
+        return run_python(self.build(code, case), limits=self.limits)
+
+    def score(self, output: str, case: Case) -> Score:
+        return _to_score(self.run(output, case))
+
+    async def ascore(self, output: str, case: Case) -> Score:
+        return _to_score(await asyncio.to_thread(self.run, output, case))
+
+    def describe(self) -> str:
+        lim = self.limits
+        return f"code({self._builder_name},wall={lim.wall_s},cpu={lim.cpu_s},mem={lim.memory_mb})"
+
+
+def _to_score(result: SandboxResult) -> Score:
+    return Score(result.passed, result.status, "" if result.passed else f"{result.status}: {result.detail}")
