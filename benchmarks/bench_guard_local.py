@@ -241,8 +241,13 @@ def main() -> None:
     model.load()
     extraction = extraction_tasks(args.n)
     schemas = schemabench_tasks(args.n)
-    rows_a = [run(model, PROMPT, extraction, repair=r, stream=s, max_tokens=48) for r, s in CONFIGS]
-    rows_b = [run(model, SCHEMA_PROMPT, schemas, repair=r, stream=s, max_tokens=96) for r, s in CONFIGS]
+    rows_a, rows_b = [], []
+    for r, s in CONFIGS:
+        rows_a.append(run(model, PROMPT, extraction, repair=r, stream=s, max_tokens=48))
+        print("A", rows_a[-1], flush=True)
+    for r, s in CONFIGS:
+        rows_b.append(run(model, SCHEMA_PROMPT, schemas, repair=r, stream=s, max_tokens=96))
+        print("B", rows_b[-1], flush=True)
     lines = [
         f"## Guard on the embedded model ({date.today().isoformat()}, {machine()})",
         "",

@@ -119,7 +119,11 @@ def table(points: Sequence[Point], title: str) -> str:
         if p is None:
             lines.append(f"| {name} | none of the settings tried | – | – | – |")
             continue
-        ratio = f"{grid.mean_calls / p.mean_calls:.1f}× fewer" if grid else "–"
+        ratio = (
+            "reference"
+            if name == "grid"
+            else (f"{grid.mean_calls / p.mean_calls:.1f}× fewer" if grid else "–")
+        )
         lines.append(f"| {name} | {p.setting} | {p.success:.1%} | {p.mean_calls:,.0f} | {ratio} |")
     lines += [
         "",

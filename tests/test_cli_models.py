@@ -96,7 +96,14 @@ def test_generate_on_the_embedded_model_twice_hits_the_cache(tmp_path: Path) -> 
 
 def test_verify_command_reports_a_counterexample_with_exit_code_1() -> None:
     result = runner.invoke(
-        app, ["verify", "examples/chains/email_agent.py:UNSAFE", "-p", "never send_email before confirm", "--json"]
+        app,
+        [
+            "verify",
+            "examples/chains/email_agent.py:UNSAFE",
+            "-p",
+            "never send_email before confirm",
+            "--json",
+        ],
     )
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)

@@ -159,6 +159,103 @@ def generate(
 
 
 @app.command()
+def search(
+    study: Annotated[
+        Path, typer.Argument(help="Study file (YAML): suite, prompt space, splits, strategy, model.")
+    ],
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Override the study's model spec.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Study folder [default: from the study file].")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write the Markdown/HTML report and plot.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Choose a prompt by measured accuracy on a suite (validation split), then test the winner once.
+
+    Rerunning a study resumes from its folder without repeating finished model calls."""
+    from .search.commands import search_command
+
+    try:
+        code = search_command(
+            study, as_json, output=output, model=model, report=report, stdout=out, stderr=console
+        )
+    except GuardrailError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+@app.command(name="eval")
+def evaluate(
+    suite: Annotated[Path, typer.Argument(help="Suite file (JSONL, CSV, YAML, or a shipped data format).")],
+    prompt: Annotated[Path, typer.Argument(help="A prompt template (.j2) or the winner.yaml of a search.")],
+    model: ModelOpt = "local",
+    scorer: Annotated[str, typer.Option(help="default | exact | normalized | numeric | label")] = "default",
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N cases.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Most tokens per answer (template prompts).")] = 16,
+    concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 2,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the model.")] = False,
+    output: Annotated[Path | None, typer.Option("--out", help="Write per-case results (JSONL) here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluate one prompt on a suite: accuracy with a 95% Wilson interval, calls and per-case errors."""
+    from .search.commands import eval_command
+
+    try:
+        code = eval_command(
+            suite,
+            prompt,
+            model=model,
+            scorer=scorer,
+            limit=limit,
+            max_tokens=max_tokens,
+            concurrency=concurrency,
+            cache=not no_cache,
+            json_out=as_json,
+            output=output,
+            stdout=out,
+        )
+    except GuardrailError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def invariants(
+    paths: Annotated[list[Path], typer.Argument(help="Problem files or folders (.c, .smt, .sl, .py).")],
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help=f"Also ask a model for candidates: {SPEC_HELP}.")
+    ] = None,
+    budget: Annotated[float, typer.Option(help="Seconds per problem.")] = 60.0,
+    model_calls: Annotated[int, typer.Option(help="Most model calls per problem.")] = 4,
+    trace: Annotated[
+        Path | None, typer.Option(help="JSONL trace file [default: invariants-trace.jsonl].")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find loop invariants that Z3 proves (data-driven candidates, optionally a model's, Houdini).
+
+    Counterexamples drive repair; nothing is reported solved that Z3 did not prove."""
+    from .invariants.command import DEFAULT_TRACE, run_invariants
+
+    try:
+        backend = Cached(resolve_model(model), CompletionCache(default_cache_path())) if model else None
+        summary = run_invariants(
+            paths,
+            backend,
+            budget,
+            as_json,
+            model_calls=model_calls,
+            trace_path=trace or DEFAULT_TRACE,
+            console=out,
+        )
+    except GuardrailError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(0 if summary.errors == 0 else 1)
+
+
+@app.command()
 def verify(
     target: Annotated[str, typer.Argument(help="The chain to verify: pkg.module:NAME or path/file.py:NAME.")],
     prop: Annotated[
@@ -174,7 +271,7 @@ def verify(
     max_states: Annotated[int | None, typer.Option(help="Bound on explored states (default: none).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify a chain of model calls: each answer is proven, a counterexample trace, or unknown (with why).
+    """Verify a chain of model calls: proven, a counterexample trace, or unknown with the reason.
 
     Exit code 0 when every property is proven, 1 on a counterexample, 2 when some answer is unknown."""
     from .chains.command import verify_command

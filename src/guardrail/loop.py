@@ -321,7 +321,7 @@ class Guard:
     def _should_stream(self) -> bool:
         if self.stream is not None:
             return self.stream
-        return self.model.streams_natively and type(self.check).viable is not Check.viable
+        return self.model.streams_natively and self.check.judges_prefixes
 
     async def _attempt(self, index: int, strategy: str, request: Request) -> Attempt:
         started = time.perf_counter()

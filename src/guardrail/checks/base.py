@@ -122,6 +122,11 @@ class Check(ABC):
         """
         return True
 
+    @property
+    def judges_prefixes(self) -> bool:
+        """Whether ``viable`` can ever say False before the output is complete (worth streaming for)."""
+        return type(self).viable is not Check.viable
+
     def __call__(self, value: Any) -> Verdict:
         return self.check(value)
 
@@ -161,6 +166,10 @@ class Pipeline(Check):
 
     def viable(self, prefix: str) -> bool:
         return self.checks[0].viable(prefix)
+
+    @property
+    def judges_prefixes(self) -> bool:
+        return self.checks[0].judges_prefixes
 
 
 def too_long(check: str, text: str, max_chars: int) -> Verdict | None:

@@ -22,6 +22,9 @@ from lark.parsers.lalr_analysis import Shift
 
 END = "$END"
 
+#: A parse-table action: the state to shift to, or a reduction (length of the rule, name of the rule).
+Action = int | tuple[int, str]
+
 # Terminal regexps whose match can depend on text *after* the match: a lookahead, a word boundary or an
 # end anchor. For them "this token is complete" cannot be decided from a prefix.
 _LOOKS_AHEAD = regex.compile(r"\(\?[=!]|\\[bBZz]|\$")
@@ -76,7 +79,7 @@ class StateLexer:
 
 def compile_terminal(term: TerminalDef, flags: int, ignored: bool) -> Terminal:
     literal = term.pattern.value if isinstance(term.pattern, PatternStr) and not term.pattern.flags else None
-    return Terminal(term.name, regex.compile(term.pattern.to_regexp(), flags), ignored, literal)
+    return Terminal(str(term.name), regex.compile(term.pattern.to_regexp(), flags), ignored, literal)
 
 
 class LRDriver:
@@ -85,13 +88,21 @@ class LRDriver:
     def __init__(self, lark: Lark, start: str):
         frontend: Any = lark.parser
         table: Any = frontend.parser._parse_table
-        self.states: dict[int, dict[str, tuple[Any, Any]]] = table.states
+        # Lark's table, with plain str keys (Lark's Token keys compare through Python code) and each
+        # action as the state shifted to (an int) or the reduction (rule length, rule name).
+        self._actions: dict[int, dict[str, Action]] = {
+            state: {
+                str(symbol): arg if kind is Shift else (len(arg.expansion), str(arg.origin.name))
+                for symbol, (kind, arg) in actions.items()
+            }
+            for state, actions in table.states.items()
+        }
         self.start_state: int = table.start_states[start]
         self.end_state: int = table.end_states[start]
         self._contextual: Any = frontend.lexer
         self._flags: int = lark.lexer_conf.g_regex_flags
-        self.ignored: frozenset[str] = frozenset(lark.lexer_conf.ignore)
-        self.terminals: dict[str, TerminalDef] = {t.name: t for t in lark.terminals}
+        self.ignored: frozenset[str] = frozenset(str(name) for name in lark.lexer_conf.ignore)
+        self.terminals: dict[str, TerminalDef] = {str(t.name): t for t in lark.terminals}
         self._compiled: dict[str, Terminal] = {}
         self._state_lexers: dict[int, StateLexer] = {}
         self._start_finder: regex.Pattern[str] | None = None
@@ -104,39 +115,40 @@ class LRDriver:
 
     def feed(self, stack: Stack, terminal: str) -> Stack | None:
         """The stack after shifting ``terminal`` (with any reductions before it), or None if rejected."""
-        states = self.states
+        actions = self._actions
         while True:
-            action = states[stack.state].get(terminal)
+            action = actions[stack.state].get(terminal)
             if action is None:
                 return None
-            kind, arg = action
-            if kind is Shift:
-                return Stack(arg, stack, stack.depth + 1)
-            stack = self._reduce(stack, arg)
+            if isinstance(action, int):
+                return Stack(action, stack, stack.depth + 1)
+            stack = self._reduce(stack, *action)
 
     def can_end(self, stack: Stack) -> bool:
         """Whether the input may stop here (``$END`` is accepted)."""
-        states = self.states
+        actions = self._actions
         while True:
-            action = states[stack.state].get(END)
-            if action is None or action[0] is Shift:
+            action = actions[stack.state].get(END)
+            if action is None or isinstance(action, int):
                 return False
-            stack = self._reduce(stack, action[1])
+            stack = self._reduce(stack, *action)
             if stack.state == self.end_state:
                 return True
 
-    def _reduce(self, stack: Stack, rule: Any) -> Stack:
+    def _reduce(self, stack: Stack, size: int, rule: str) -> Stack:
         below: Stack | None = stack
-        for _ in range(len(rule.expansion)):
+        for _ in range(size):
             assert below is not None
             below = below.below
         assert below is not None
-        _shift, goto = self.states[below.state][rule.origin.name]
+        goto = self._actions[below.state][rule]
+        assert isinstance(goto, int)
         return Stack(goto, below, below.depth + 1)
 
     def acceptable(self, stack: Stack) -> set[str]:
         """The terminals (and ``$END``) that the parser really accepts next, not just LALR lookaheads."""
-        found = {t for t in self.states[stack.state] if t.isupper() and self.feed(stack, t) is not None}
+        symbols = self._actions[stack.state]
+        found = {t for t in symbols if t.isupper() and t != END and self.feed(stack, t) is not None}
         if self.can_end(stack):
             found.add(END)
         return found
@@ -178,10 +190,11 @@ class LRDriver:
             return None
 
     def _terminal(self, term: TerminalDef) -> Terminal:
-        found = self._compiled.get(term.name)
+        name = str(term.name)
+        found = self._compiled.get(name)
         if found is None:
-            found = compile_terminal(term, self._flags, term.name in self.ignored)
-            self._compiled[term.name] = found
+            found = compile_terminal(term, self._flags, name in self.ignored)
+            self._compiled[name] = found
         return found
 
     def scan(
@@ -206,7 +219,7 @@ class LRDriver:
         callback = lexer.unless.get(name)
         if callback is None:
             return name, m.end()
-        return callback(Token(name, m.group())).type, m.end()
+        return str(callback(Token(name, m.group())).type), m.end()
 
     def run(self, text: str, start: int = 0, end: int | None = None) -> Run:
         """Read ``text[start:end]`` token by token for as long as the grammar allows."""

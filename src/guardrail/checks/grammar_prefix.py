@@ -56,7 +56,7 @@ class PrefixChecker:
     def __init__(self, driver: LRDriver):
         self._driver = driver
         self._snapshots: deque[_Snapshot] = deque(maxlen=_SNAPSHOTS)
-        self._growing: dict[int, str] = {}  # parser state -> the terminal last seen growing there
+        self._growing: dict[int, tuple[Terminal, ...]] = {}  # parser state -> candidates, best first
         self._lock = threading.Lock()
 
     def viable(self, text: str) -> bool:
@@ -94,12 +94,13 @@ class PrefixChecker:
         def usable(term: Terminal) -> bool:
             return term.ignored or driver.feed(stack, term.name) is not None
 
-        # Try first the terminal that was growing in this state last time: in a stream it usually is again.
-        hint = self._growing.get(stack.state)
-        ordered = sorted(lexer.candidates, key=lambda t: t.name != hint) if hint else lexer.candidates
-        for term in ordered:
+        # Candidates in the order that found a growing token here before (move to front): in a stream
+        # the same terminal usually grows in the same state, so this costs about one regex call.
+        order = self._growing.get(stack.state, lexer.candidates)
+        for index, term in enumerate(order):
             if term.pattern.fullmatch(text, pos, partial=True) is not None and usable(term):
-                self._growing[stack.state] = term.name
+                if index:  # a new tuple, not an update in place: other threads may be reading it
+                    self._growing[stack.state] = (term, *order[:index], *order[index + 1 :])
                 return True
         # Only tokens the parser rejects can run to the end. A usable token must then end inside the
         # text (a match that ends inside the text does not depend on what follows); if there is none,

@@ -47,6 +47,8 @@ class DataDrivenOutcome:
     invariant: z3.BoolRef | None
     houdini: HoudiniResult | None = None
     rounds: int = 0
+    #: Sampling rounds used (a failed round is retried with fresh samples while time is left).
+    attempts: int = 1
     proposals: int = 0
     samples: int = 0
     status: Status = Status.UNKNOWN
@@ -84,9 +86,13 @@ class DataDrivenProposer:
                 self._positive_keys.add(key)
                 self.examples.positives.append(s)
 
-    def sample(self, budget_s: float) -> None:
+    def sample(self, budget_s: float, *, starts: int = 24) -> None:
         for s in reachable_states(
-            self.problem, self.rng, time_budget_s=budget_s, timeout_ms=min(self.timeout_ms, 2000)
+            self.problem,
+            self.rng,
+            starts=starts,
+            time_budget_s=budget_s,
+            timeout_ms=min(self.timeout_ms, 2000),
         ):
             self.add_positive(s, run=False)
 
@@ -135,10 +141,33 @@ class DataDrivenProposer:
 
     # --- the proposer -----------------------------------------------------------------------------------
     def run(
-        self, deadline: float, *, sample_budget_s: float = 2.0, max_rounds: int = 60
+        self,
+        deadline: float,
+        *,
+        sample_budget_s: float = 8.0,
+        max_rounds: int = 60,
+        max_attempts: int = 3,
     ) -> DataDrivenOutcome:
-        if not self.examples.positives:
-            self.sample(min(sample_budget_s, max(0.1, deadline - time.monotonic())))
+        """Sample, Houdini, ICE; if that fails and time is left, sample afresh and try again.
+
+        Sampling is bounded by counts (runs, steps), with ``sample_budget_s`` only as a cap, so a loaded
+        machine gets the same samples, later. Examples found in one attempt stay valid in the next.
+        """
+        outcome = DataDrivenOutcome(invariant=None)
+        for attempt in range(max_attempts):
+            if attempt and deadline - time.monotonic() < 2.0:
+                break
+            if attempt or not self.examples.positives:
+                # The generator's state moves on, so a later attempt draws other runs, and more of them.
+                cap = min(sample_budget_s, max(0.1, deadline - time.monotonic()))
+                self.sample(cap, starts=24 * (attempt + 1))
+            outcome = self._attempt(deadline, max_rounds)
+            outcome.attempts = attempt + 1
+            if outcome.invariant is not None:
+                return outcome
+        return outcome
+
+    def _attempt(self, deadline: float, max_rounds: int) -> DataDrivenOutcome:
         outcome = DataDrivenOutcome(invariant=None, samples=len(self.examples.positives))
         candidates = self.candidates()
         self.proposals += len(candidates)

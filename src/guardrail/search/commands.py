@@ -73,24 +73,23 @@ def search_command(
 
 def _print_result(result: StudyResult, out: Console) -> None:
     table = Table(title=f"study {result.name}: {result.strategy}, {len(result.candidates)} candidates")
-    for col in ("#", "id", "candidate", "status", "cases", "accuracy", "interval"):
-        table.add_column(col, justify="right" if col in ("#", "cases", "accuracy") else "left")
+    for col in ("#", "id", "candidate", "status", "cases", "accuracy [95% CI]"):
+        table.add_column(col, justify="right" if col in ("#", "cases") else "left")
     for i, r in enumerate(result.candidates[:15], 1):
-        table.add_row(
-            str(i),
-            r.id,
-            r.label,
-            r.status,
-            str(r.n),
-            f"{r.interval.estimate:.1%}" if r.n else "–",
-            f"[{r.interval.low:.1%}, {r.interval.high:.1%}]" if r.n else "",
-        )
+        status = r.status + (f" @{r.eliminated_at}" if r.eliminated_at else "")
+        table.add_row(str(i), r.id, r.label, status, str(r.n), str(r.interval) if r.n else "–")
+    if len(result.candidates) > 15:
+        table.caption = f"... {len(result.candidates) - 15} more in the report"
     out.print(table)
     w = result.winner
     out.print(f"[bold green]winner[/] {w.id}: {w.label}", highlight=False)
     out.print(f"  validation {w.interval} on {w.n} cases", highlight=False)
     if w.test is not None:
-        out.print(f"  test       {w.test} on {w.test_n} cases (read once, recorded)", highlight=False)
+        reads = len(result.test_reads)
+        out.print(
+            f"  test       {w.test} on {w.test_n} cases (test split read {reads}× in this folder)",
+            highlight=False,
+        )
     out.print(
         f"  calls spent {result.calls_spent:,}; a full grid would spend {result.grid_calls:,}",
         highlight=False,
