@@ -1,4 +1,4 @@
-"""Shared helpers for the search benchmarks: machine description and in-place sections of the results file."""
+"""Shared helpers for the benchmarks: machine description and in-place sections of the results file."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results_search.md"
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (or what platform knows)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    model = cpu_name()
     return (
         f"{_dt.date.today().isoformat()}, nproc {os.cpu_count()}, {model}, Python {platform.python_version()}"
     )

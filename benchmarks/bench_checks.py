@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from _results import cpu_name
 from guardrail.checks.automaton import Automaton
 from guardrail.checks.predicate import Predicate
 from guardrail.checks.schema import Schema, ToolCalls
@@ -57,14 +58,7 @@ def best(fn: Callable[[], Any], number: int = 1, repeat: int = 5) -> float:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return f"{cpu}, nproc={os.cpu_count()}, Python {platform.python_version()}, {platform.system()}"
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from lark import Lark
 
+from _results import cpu_name
 from guardrail.checks.grammar import Grammar
 from guardrail.checks.grammar_lr import LRDriver
 from guardrail.checks.grammar_prefix import PrefixChecker
@@ -45,14 +46,7 @@ def best(fn: Callable[[], Any], number: int = 1, repeat: int = 3) -> float:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (

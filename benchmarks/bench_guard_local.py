@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import statistics
@@ -22,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from _results import cpu_name
 from guardrail.checks import Check, Grammar, JSONSchema, Schema, Verdict
 from guardrail.loop import Budget, Guard
 from guardrail.models.local import LocalModel
@@ -196,17 +198,11 @@ def run(
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import os
-
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    cpu = cpu_name()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average at the end {load}"
+    )
 
 
 CONFIGS = [(False, False), (False, True), (True, False), (True, True)]
