@@ -17,6 +17,7 @@ Regenerate this file with `python benchmarks/collect_results.py` after running a
 
 def main() -> None:
     parts = [HEADER]
+
     def rank(path: Path) -> int:
         topic = path.stem.removeprefix("results_")
         return ORDER.index(topic) if topic in ORDER else len(ORDER)

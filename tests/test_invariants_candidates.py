@@ -86,20 +86,21 @@ def test_accepted_candidates_split_into_conjuncts(problem: LoopProblem) -> None:
 
 # --- semantics: the Z3 term means what the Python expression means -----------------------------------------
 
-EXPRESSIONS = [
-    "x // 3 == y",
-    "x % 4 == 1",
-    "x // -3 >= y",
-    "x % -3 != 0",
-    "-x + 2 * y <= 7",
-    "0 <= x < y <= 5",
-    "not x > y or x == 3",
-    "x > 1 and y > 1 or x < -1",
-    "abs(x - y) <= 3",
-    "min(x, y) >= -2 and max(x, y, 0) <= 4",
-    "(x > 0) == (y > 0)",
-    "x != y != 0",
-]
+# Each text with the same expression written as Python code: the reference semantics.
+EXPRESSIONS: dict[str, Callable[[int, int], bool]] = {
+    "x // 3 == y": lambda x, y: x // 3 == y,
+    "x % 4 == 1": lambda x, y: x % 4 == 1,
+    "x // -3 >= y": lambda x, y: x // -3 >= y,
+    "x % -3 != 0": lambda x, y: x % -3 != 0,
+    "-x + 2 * y <= 7": lambda x, y: -x + 2 * y <= 7,
+    "0 <= x < y <= 5": lambda x, y: 0 <= x < y <= 5,
+    "not x > y or x == 3": lambda x, y: not x > y or x == 3,
+    "x > 1 and y > 1 or x < -1": lambda x, y: (x > 1 and y > 1) or x < -1,
+    "abs(x - y) <= 3": lambda x, y: abs(x - y) <= 3,
+    "min(x, y) >= -2 and max(x, y, 0) <= 4": lambda x, y: min(x, y) >= -2 and max(x, y, 0) <= 4,
+    "(x > 0) == (y > 0)": lambda x, y: (x > 0) == (y > 0),
+    "x != y != 0": lambda x, y: x != y != 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -119,12 +120,7 @@ def test_terms_agree_with_python_evaluation(
 ) -> None:
     env = {"x": x, "y": y}
     for text, evaluate in compiled.items():
-        assert evaluate(env) == _python_value(text, x, y), text
-
-
-def _python_value(text: str, x: int, y: int) -> bool:
-    # The test's own fixed expressions (not model output) give the reference semantics.
-    return bool(eval(text, {"abs": abs, "min": min, "max": max}, {"x": x, "y": y}))
+        assert evaluate(env) == EXPRESSIONS[text](x, y), text
 
 
 def test_rendering_round_trips_through_the_parser(problem: LoopProblem) -> None:

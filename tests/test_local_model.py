@@ -90,3 +90,17 @@ def test_a_file_that_is_not_gguf_is_a_clear_error(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a model")
     with pytest.raises(ModelFileError, match=r"could not load .*bogus.gguf as a GGUF model"):
         LocalModel(bogus).load()
+
+
+def test_readme_guard_example_rejects_then_repairs(local_model: Any) -> None:
+    """The README's Guard example, on the real embedded model: a stream cut off, rejected, then repaired."""
+    import runpy
+
+    example = Path(__file__).parents[1] / "examples" / "guard_json.py"
+    namespace = runpy.run_path(str(example), run_name="example")
+    result = namespace["result"]
+    assert result.ok and result.value.name == "Ivan" and result.value.age == 3
+    first = result.attempts[0]
+    assert not first.verdict.ok and first.aborted_at is not None
+    assert first.verdict.errors[0].line == 1 and first.verdict.errors[0].column == first.aborted_at
+    assert result.attempts[-1].strategy == "resample"

@@ -47,9 +47,10 @@ def test_sst2_four_shot_great_terrible_is_accurate(guardrail_model: Any) -> None
 def test_sst2_zero_shot_is_useless_on_a_base_model(guardrail_model: Any) -> None:
     space, dev, train = _sst2()
     zero = _candidate(space, labels="great/terrible", k="0", format="review/sentiment", instruction="none")
+    check = _accuracy_check(guardrail_model, space, zero, dev, train)
     result = None
     try:
-        assert_pass_rate(_accuracy_check(guardrail_model, space, zero, dev, train), dev.cases[:30], threshold=0.5)
+        assert_pass_rate(check, dev.cases[:30], threshold=0.5)
     except AssertionError as failure:
         result = failure
     assert result is not None, "a zero-shot prompt should not pass on a base model"

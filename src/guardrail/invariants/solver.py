@@ -51,6 +51,9 @@ class SolveResult:
     #: Which proposer produced the proven invariant: "model", "data-driven", "data-driven+model".
     found_by: str | None = None
     proposals: int = 0
+    #: ICE rounds and sampling attempts the data-driven proposer used.
+    refinement_rounds: int = 0
+    sampling_attempts: int = 0
     model_calls: int = 0
     model_texts: list[str] = field(default_factory=list)
     #: Wall time of the model phase (model calls and the checks of their answers).
@@ -80,6 +83,8 @@ class SolveResult:
             "found_by": self.found_by,
             "violation": self.violation.describe() if self.violation else None,
             "proposals": self.proposals,
+            "refinement_rounds": self.refinement_rounds,
+            "sampling_attempts": self.sampling_attempts,
             "model_calls": self.model_calls,
             "model_answers": self.model_texts,
             "seconds": round(self.seconds, 3),
@@ -140,6 +145,8 @@ async def asolve(
     proposer.extra.extend(extra)
     outcome = proposer.run(deadline)
     result.proposals += outcome.proposals
+    result.refinement_rounds = outcome.rounds
+    result.sampling_attempts = outcome.attempts
     result.notes.extend(outcome.notes)
     if outcome.invariant is not None:
         result.certificate = certify(problem, outcome.invariant, budget.timeout_ms)

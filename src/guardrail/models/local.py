@@ -215,8 +215,13 @@ class LocalModel(Model):
 
     # --- async API ---------------------------------------------------------------------------------
     async def _acomplete(self, request: Request) -> Completion:
-        result: Completion = await self._in_worker(self._complete_blocking, request)
-        return result
+        if request.messages is not None:
+            # Chat goes through llama's non-streaming path, which reports tool calls.
+            result: Completion = await self._in_worker(self._complete_blocking, request)
+            return result
+        # Text completions run as a stream so that a cancelled call (e.g. a Guard's time budget) stops
+        # generating at the next token instead of holding the worker thread until it finishes.
+        return await Model._acomplete(self, request)
 
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
         loop = asyncio.get_running_loop()
