@@ -194,8 +194,10 @@ class Racing(Strategy):
             if self.budget is not None and r > 0:
                 cost = sum(n - evaluated.get(c, 0) for c in alive)
                 if sum(evaluated.values()) + cost > self.budget:
-                    stopped = (f"call budget {self.budget} reached; the leader is the best observed, "
-                               "without the ε guarantee")
+                    stopped = (
+                        f"call budget {self.budget} reached; the leader is the best observed, "
+                        "without the ε guarantee"
+                    )
                     break
             results = await source.outcomes(alive, n)
             for c in alive:
