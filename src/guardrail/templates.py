@@ -51,6 +51,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import ConfigurationError, DataFileError, TemplateError
 from .models.types import Message, Request
+from .resources import prompts_dir
 
 if TYPE_CHECKING:
     from .suites.case import Case
@@ -62,13 +63,6 @@ SPECIAL_SETTINGS = frozenset(
 PROVIDED_VARIABLES = frozenset({"examples", "labels"})
 SELECTIONS = ("balanced", "random", "first")
 ORDERS = ("as_drawn", "shuffled", "by_label")
-
-
-def prompts_dir() -> Path:
-    """The shipped ``prompts/`` folder: package data in a wheel, the repository folder in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "prompts"
-    return packaged if packaged.is_dir() else here.parents[1] / "prompts"
 
 
 def _environment(search_path: Sequence[Path]) -> SandboxedEnvironment:

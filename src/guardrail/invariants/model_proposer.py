@@ -25,7 +25,8 @@ from ..errors import DataFileError
 from ..loop import Attempt, Budget, Guard, Repair
 from ..models.base import Model
 from ..models.types import Message, Request
-from ..templates import Template, prompts_dir
+from ..resources import prompts_dir
+from ..templates import Template
 from .candidates import Candidate, CandidateCheck
 from .problem import LoopProblem
 from .vcs import DEFAULT_TIMEOUT_MS, InvariantCheck
