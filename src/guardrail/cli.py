@@ -15,7 +15,6 @@ from rich.table import Table
 
 from .errors import GuardrailError
 from .models import SPEC_HELP, Cached, CompletionCache, Message, Model, Request, resolve_model
-from .store import default_cache_path
 
 app = typer.Typer(
     name="guardrail",
@@ -131,7 +130,7 @@ def generate(
         )
         backend: Model = resolve_model(model)
         if not no_cache:
-            backend = Cached(backend, CompletionCache(cache or default_cache_path()))
+            backend = Cached(backend, CompletionCache(cache))
         if stream and not as_json:
             for delta in backend.stream(request):
                 out.print(delta, end="", highlight=False, markup=False, soft_wrap=True)
@@ -240,7 +239,7 @@ def invariants(
     from .invariants.command import DEFAULT_TRACE, run_invariants
 
     try:
-        backend = Cached(resolve_model(model), CompletionCache(default_cache_path())) if model else None
+        backend = Cached(resolve_model(model), CompletionCache()) if model else None
         summary = run_invariants(
             paths,
             backend,

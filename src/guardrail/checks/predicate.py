@@ -22,11 +22,50 @@ __all__ = ["Converter", "Predicate", "PredicateFn"]
 PredicateFn = Callable[[Any], "bool | str"]
 
 
-class Predicate(Check):
+class _CallableCheck(Check):
+    """What a predicate and a converter share: the callable, its name and description, the length bound, and
+    the rule that an exception from the callable rejects the output."""
+
+    _kind = "callable"
+    _who = "a callable check"
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ):
+        if not callable(fn):
+            raise ConfigurationError(f"{self._who} needs a callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = name or _callable_name(fn, self._kind)
+        self.description = description or _first_doc_line(fn)
+        self.max_chars = max_chars
+
+    def viable(self, prefix: str) -> bool:
+        """False once the text is over ``max_chars``; a callable cannot judge a prefix, so otherwise True."""
+        return len(prefix) <= self.max_chars
+
+    def _call(self, value: Any) -> tuple[Any, Verdict | None]:
+        """``fn(value)``, or the rejecting verdict for an over-long text or an exception from ``fn``."""
+        if isinstance(value, str) and (rejection := too_long(self.name, value, self.max_chars)) is not None:
+            return None, rejection
+        try:
+            return self.fn(value), None
+        except Exception as e:
+            return None, Verdict.reject(_raised(self.name, e))
+
+
+class Predicate(_CallableCheck):
     """Accepts the values for which ``fn(value)`` returns True; the value passes through unchanged.
 
     String values longer than ``max_chars`` are rejected before ``fn`` sees them.
     """
+
+    _kind = "predicate"
+    _who = "Predicate"
 
     def __init__(
         self,
@@ -36,12 +75,7 @@ class Predicate(Check):
         description: str | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
     ):
-        if not callable(fn):
-            raise ConfigurationError(f"Predicate needs a callable, got {type(fn).__name__}")
-        self.fn = fn
-        self.name = name or _callable_name(fn, "predicate")
-        self.description = description or _first_doc_line(fn)
-        self.max_chars = max_chars
+        super().__init__(fn, name=name, description=description, max_chars=max_chars)
 
     @staticmethod
     def map(
@@ -54,17 +88,10 @@ class Predicate(Check):
         """A check whose value is ``fn(value)``: a converter such as ``int`` or ``json.loads``."""
         return Converter(fn, name=name, description=description, max_chars=max_chars)
 
-    def viable(self, prefix: str) -> bool:
-        """False once the text is over ``max_chars``; a callable cannot judge a prefix, so otherwise True."""
-        return len(prefix) <= self.max_chars
-
     def check(self, value: Any) -> Verdict:
-        if isinstance(value, str) and (rejection := too_long(self.name, value, self.max_chars)) is not None:
-            return rejection
-        try:
-            result = self.fn(value)
-        except Exception as e:
-            return Verdict.reject(_raised(self.name, e))
+        result, rejected = self._call(value)
+        if rejected is not None:
+            return rejected
         if result is True:
             return Verdict.accept(value)
         if isinstance(result, str) and result:
@@ -92,35 +119,15 @@ class Predicate(Check):
         )
 
 
-class Converter(Check):
+class Converter(_CallableCheck):
     """A check whose accepted value is ``fn(value)``; an exception from ``fn`` rejects the output."""
 
-    def __init__(
-        self,
-        fn: Callable[[Any], Any],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-    ):
-        if not callable(fn):
-            raise ConfigurationError(f"Predicate.map needs a callable, got {type(fn).__name__}")
-        self.fn = fn
-        self.name = name or _callable_name(fn, "converter")
-        self.description = description or _first_doc_line(fn)
-        self.max_chars = max_chars
-
-    def viable(self, prefix: str) -> bool:
-        """False once the text is over ``max_chars``; otherwise True."""
-        return len(prefix) <= self.max_chars
+    _kind = "converter"
+    _who = "Predicate.map"
 
     def check(self, value: Any) -> Verdict:
-        if isinstance(value, str) and (rejection := too_long(self.name, value, self.max_chars)) is not None:
-            return rejection
-        try:
-            return Verdict.accept(self.fn(value))
-        except Exception as e:
-            return Verdict.reject(_raised(self.name, e))
+        result, rejected = self._call(value)
+        return rejected if rejected is not None else Verdict.accept(result)
 
 
 def _raised(name: str, e: Exception) -> ErrorDetail:

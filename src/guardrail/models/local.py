@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import BackendError, ConfigurationError, ModelFileError
 from .base import Model, StreamItem
-from .types import Completion, Request, ToolCall, Usage
+from .types import Completion, Request, ToolCall, Usage, finish_reason
 
 INSTALL_HINT = (
     "install the embedded model with: "
@@ -164,7 +164,7 @@ class LocalModel(Model):
             text, calls = choice["text"], ()
         return Completion(
             text=text,
-            finish_reason=_finish(choice.get("finish_reason"), bool(calls)),
+            finish_reason=finish_reason(choice.get("finish_reason"), bool(calls)),
             usage=Usage(
                 prompt_tokens=usage.get("prompt_tokens", 0),
                 completion_tokens=usage.get("completion_tokens", 0),
@@ -201,7 +201,7 @@ class LocalModel(Model):
         emit(
             Completion(
                 text=text,
-                finish_reason=_finish(reason, False),
+                finish_reason=finish_reason(reason, False),
                 usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=pieces),
                 latency_s=time.perf_counter() - started,
                 model_id=self.model_id,
@@ -255,11 +255,3 @@ class LocalModel(Model):
         if self._llm is not None:
             llm, self._llm = self._llm, None
             await self._in_worker(llm.close)
-
-
-def _finish(reason: str | None, tool_calls: bool) -> Any:
-    if tool_calls or reason == "tool_calls":
-        return "tool_calls"
-    if reason in ("stop", "length", "aborted"):
-        return reason
-    return "stop"

@@ -28,7 +28,7 @@ from ..errors import (
 )
 from .accounting import FREE, KNOWN_PRICES, Pricing
 from .base import Model, StreamItem
-from .types import Completion, Request, ToolCall, Usage
+from .types import Completion, Request, ToolCall, Usage, finish_reason
 
 T = TypeVar("T")
 
@@ -261,7 +261,7 @@ class OpenAIModel(Model):
         usage = resp.usage
         return Completion(
             text=text,
-            finish_reason=_finish(choice.finish_reason, bool(calls)),
+            finish_reason=finish_reason(choice.finish_reason, bool(calls)),
             usage=Usage(
                 prompt_tokens=usage.prompt_tokens if usage else 0,
                 completion_tokens=usage.completion_tokens if usage else 0,
@@ -309,7 +309,7 @@ class OpenAIModel(Model):
                 await stream.close()
         yield Completion(
             text="".join(parts),
-            finish_reason=_finish(reason, False),
+            finish_reason=finish_reason(reason, False),
             usage=Usage(
                 prompt_tokens=usage.prompt_tokens if usage else 0,
                 completion_tokens=usage.completion_tokens if usage else len(parts),
@@ -323,12 +323,6 @@ class OpenAIModel(Model):
         entry = self._clients.pop(id(loop), None)
         if entry is not None:
             await entry[0].close()
-
-
-def _finish(reason: str | None, tool_calls: bool) -> Any:
-    if tool_calls or reason == "tool_calls":
-        return "tool_calls"
-    return reason if reason in ("stop", "length") else "stop"
 
 
 def _short(text: str, width: int = 300) -> str:

@@ -12,6 +12,17 @@ Role = Literal["system", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "tool_calls", "aborted", "error"]
 
 
+def finish_reason(reason: str | None, tool_calls: bool = False) -> FinishReason:
+    """A backend's finish reason in our vocabulary; anything unrecognised counts as a normal stop."""
+    if tool_calls or reason == "tool_calls":
+        return "tool_calls"
+    if reason == "length":
+        return "length"
+    if reason == "aborted":
+        return "aborted"
+    return "stop"
+
+
 class Message(BaseModel):
     """One chat message."""
 
