@@ -35,6 +35,7 @@ from typing import Any
 
 import z3
 
+from _results import cpu_name
 from guardrail.invariants import (
     LoopProblem,
     SolveBudget,
@@ -52,16 +53,8 @@ ANCHORS = "Code2Inv 106/133, ICE-DT 100/133, LoopInvGen 77/133, Lemur + GPT-4 10
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}; "
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu_name()}; "
         f"Python {platform.python_version()}, z3 {z3.get_version_string()}, "
         f"{platform.system()} {platform.release()}"
     )

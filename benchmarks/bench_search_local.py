@@ -33,14 +33,8 @@ SHARED = Path("/work/shared/data/suites")
 
 STRATEGIES: dict[str, dict[str, Any]] = {
     "grid": {"kind": "grid"},
-    "racing (δ=0.05, Bonferroni)": {"kind": "racing", "epsilon": 0.05, "delta": 0.05, "min_cases": 16},
-    "racing (δ=0.05 per look)": {
-        "kind": "racing",
-        "epsilon": 0.05,
-        "delta": 0.05,
-        "min_cases": 16,
-        "correction": "none",
-    },
+    "racing (δ=0.05, Bonferroni)": {"kind": "racing", "epsilon": 0.05, "delta": 0.05},
+    "racing (δ=0.05 per look)": {"kind": "racing", "epsilon": 0.05, "delta": 0.05, "correction": "none"},
     "successive halving": {"kind": "halving", "eta": 2, "min_cases": 16},
     "random (¼ of the grid)": {"kind": "random", "budget": 0, "seed": 0},
 }

@@ -23,6 +23,8 @@ def test_schedule_grows_geometrically_and_ends_at_n_max() -> None:
     assert schedule(16, 2.0, 128) == [16, 32, 64, 128]
     assert schedule(16, 2.0, 100) == [16, 32, 64, 100]
     assert schedule(50, 2.0, 20) == [20]
+    # Racing's default: a first look at 8 cases, then 25% more per look, never repeating a size.
+    assert schedule(8, 1.25, 64) == [8, 10, 13, 16, 20, 25, 31, 39, 48, 60, 64]
 
 
 def test_simulated_accuracies_match_their_targets() -> None:
@@ -53,7 +55,7 @@ async def test_racing_never_drops_the_best_across_seeds() -> None:
     best = source_best = 0
     for seed in range(15):
         source = MatrixSource(simulate_outcomes(accuracies, 128, seed=seed))
-        selection = await Racing(min_cases=16).run(source.ids, source)
+        selection = await Racing().run(source.ids, source)
         source_best = int(np.argmax(accuracies))
         best += source.ids[source_best] not in {e.candidate for e in selection.eliminated}
     assert best == 15

@@ -338,3 +338,18 @@ def test_eval_command_scores_the_winning_prompt(tmp_path: Path) -> None:
     summary = json.loads(buffer.getvalue())
     assert summary["n"] == 50 and summary["accuracy"]["estimate"] >= 0.8
     assert summary["this_run"]["model_calls"] == 50
+
+
+def test_the_shipped_main_job_study_loads() -> None:
+    """The README's main job: its study file, suite, few-shot pool, space and strategy all resolve."""
+    from guardrail.resources import prompts_dir
+    from guardrail.search import Racing
+
+    study = Study.from_yaml(prompts_dir() / "studies" / "sst2.yaml")
+    suite, train = study.load_suite()
+    assert len(suite) == 872 and train is not None and len(train) == 600
+    assert study.load_space().size == 36
+    strategy = study.strategy()
+    assert isinstance(strategy, Racing)
+    assert (strategy.epsilon, strategy.delta, strategy.correction) == (0.05, 0.05, "bonferroni")
+    assert study.config.model == "local"

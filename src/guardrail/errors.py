@@ -62,3 +62,7 @@ class TemplateError(GuardrailError):
 
 class DataFileError(GuardrailError):
     """A data file (suite, problem, study) is malformed; the message names the file and line."""
+
+
+class ScoringError(GuardrailError):
+    """A case's expected answer cannot be read by its scorer (the suite's data is at fault)."""

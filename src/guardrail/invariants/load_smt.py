@@ -10,7 +10,6 @@ file's: the rewrite keeps every line where it was.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import z3
@@ -19,7 +18,7 @@ from ..errors import DataFileError
 from .problem import LoopProblem, Variable, free_constants
 from .program import Sort
 from .sexpr import Atom, SList, parse_sexprs
-from .smt_text import describe_formulas
+from .smt_text import formula_problem
 
 MARKER = "SPLIT_HERE_asdfghjklzxcvbnmqwertyuiop"
 _Z3_POSITION = re.compile(r"line (\d+) column (\d+): (.*)")
@@ -78,22 +77,16 @@ def parse_smt_template(text: str, where: str, *, name: str, source: Path | None 
     if renames:
         trans = z3.substitute(trans, *renames)
     constants = sorted({int(c) for c in re.findall(r"(?<![\w!.])(\d+)(?![\w.])", _body_text(filled))})
-    problem = LoopProblem(
+    return formula_problem(
         name=name,
         variables=variables,
         pre=pre,
         trans=trans,
         post=post,
-        guard=None,
         source=source,
         constants=tuple(constants),
         kind="smt2",
     )
-    return _with_text(problem)
-
-
-def _with_text(problem: LoopProblem) -> LoopProblem:
-    return replace(problem, text=describe_formulas(problem))
 
 
 def _name_of(form: SList) -> str | None:

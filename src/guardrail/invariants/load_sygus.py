@@ -9,7 +9,6 @@ function bodies are handed to Z3's SMT-LIB parser, which expands the definitions
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import z3
@@ -18,7 +17,7 @@ from ..errors import DataFileError
 from .problem import PRIME, LoopProblem, Variable
 from .program import Sort
 from .sexpr import Atom, SList, parse_sexprs, render
-from .smt_text import describe_formulas
+from .smt_text import formula_problem
 
 _IGNORED = {"set-logic", "set-info", "set-option", "check-synth", "declare-var", "declare-primed-var"}
 _LOGICS = {"LIA", "NIA", "ALL", "SAT", "LRA", "QF_LIA", "QF_NIA"}
@@ -98,18 +97,16 @@ def parse_sygus(text: str, where: str, *, name: str = "sygus", source: Path | No
 
     pre, trans, post = _to_z3(text, forms, definitions, variables, names[1:], where)
     constants = sorted({int(t) for f in definitions.values() for t in _numerals(f)})
-    problem = LoopProblem(
+    return formula_problem(
         name=name,
         variables=variables,
         pre=pre,
         trans=trans,
         post=post,
-        guard=None,
         source=source,
         constants=tuple(constants),
         kind="sygus",
     )
-    return replace(problem, text=describe_formulas(problem))
 
 
 def _line(form: Atom | SList) -> int:

@@ -8,12 +8,13 @@ the original formula is kept; these projections are for display and guessing, ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 import z3
 
-from .problem import LoopProblem, free_constants
+from .problem import LoopProblem, Variable, free_constants
 from .render import to_python
 
 _QE_TIMEOUT_MS = 2000
@@ -142,3 +143,29 @@ def describe_formulas(problem: LoopProblem) -> str:
     else:
         lines.append(f"# must always hold: {_show(p.post)}")
     return "\n".join(lines)
+
+
+def formula_problem(
+    *,
+    name: str,
+    variables: tuple[Variable, ...],
+    pre: z3.BoolRef,
+    trans: z3.BoolRef,
+    post: z3.BoolRef,
+    source: Path | None,
+    constants: tuple[int, ...],
+    kind: str,
+) -> LoopProblem:
+    """A problem given as formulas (SMT templates, SyGuS): no loop guard, described by its formulas."""
+    problem = LoopProblem(
+        name=name,
+        variables=variables,
+        pre=pre,
+        trans=trans,
+        post=post,
+        guard=None,
+        source=source,
+        constants=constants,
+        kind=kind,
+    )
+    return replace(problem, text=describe_formulas(problem))

@@ -27,8 +27,29 @@ INSTALL_HINT = (
     "pip install 'guardrail[local]'"
 )
 
+#: Environment variable with the number of llama.cpp threads when ``n_threads`` is not given.
+THREADS_ENV = "GUARDRAIL_THREADS"
+
 _default_path_lock = threading.Lock()
 _default_path: Path | None = None
+
+
+def threads_from_env() -> int:
+    """``$GUARDRAIL_THREADS`` if set, else every core.
+
+    On a shared machine fewer threads are faster: with other processes on 2 cores, a short call took 2.2 s
+    with 2 llama.cpp threads and 0.39 s with 1 (benchmarks/RESULTS.md).
+    """
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return max(1, os.cpu_count() or 1)
+    try:
+        threads = int(raw)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ConfigurationError(f"{THREADS_ENV} must be a positive whole number of threads, got {raw!r}")
+    return threads
 
 
 def default_model_path() -> Path:
@@ -88,7 +109,9 @@ class LocalModel(Model):
             self.path = None
             self.model_id = "local:gemma-3-270m-q4_k_m"
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        if n_threads is not None and n_threads < 1:
+            raise ConfigurationError(f"n_threads must be at least 1, got {n_threads}")
+        self.n_threads = n_threads or threads_from_env()
         self.seed = seed
         self.verbose = verbose
         self._llm: Any = None

@@ -11,10 +11,10 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
-from ..errors import ConfigurationError, TemplateError
+from ..errors import ConfigurationError, ScoringError, TemplateError
 from ..models.base import Model
 from ..suites.case import Case
-from ..suites.scorers import Scorer, ScoringError
+from ..suites.scorers import Scorer
 from ..templates import Candidate, PromptSpace, Rendered
 from .progress import SearchProgress
 from .splits import Splits

@@ -1,5 +1,6 @@
 """Known-answer suites: cases, loaders, generated suites and scorers."""
 
+from ..errors import ScoringError
 from .case import Case, LoadProblem, Suite
 from .code_tests import CodeAgainstTests, extract_code, humaneval_program, mbpp_program, plain_program
 from .generated import GeneratedSuite, Shrunk, default_variables, draw, prompt_fails
@@ -28,7 +29,6 @@ from .scorers import (
     Regex,
     Score,
     Scorer,
-    ScoringError,
     extract_number,
     normalize,
 )

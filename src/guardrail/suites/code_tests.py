@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import ScoringError
 from ..sandbox import Limits, SandboxResult, run_python
 from .case import Case
-from .scorers import Score, Scorer, ScoringError
+from .scorers import Score, Scorer
 
 ProgramBuilder = Callable[[str, Case], str]
 

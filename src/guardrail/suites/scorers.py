@@ -17,12 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..checks.base import Check
-from ..errors import GuardrailError
+from ..errors import ScoringError
 from .case import Case
-
-
-class ScoringError(GuardrailError):
-    """A case's expected answer cannot be read by its scorer (the suite's data is at fault)."""
 
 
 @dataclass(frozen=True)
