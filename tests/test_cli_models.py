@@ -20,6 +20,22 @@ def test_help_reads_well() -> None:
     assert "generate" in result.output and "models" in result.output
 
 
+@pytest.mark.parametrize(
+    ("command", "phrase"),
+    [
+        ("search", "else ./guardrail-studies/NAME"),
+        ("generate", "else ~/.cache/guardrail"),
+        ("invariants", "(default: invariants-trace.jsonl)"),
+    ],
+)
+def test_option_help_keeps_its_defaults(command: str, phrase: str) -> None:
+    # Rich reads "[...]" in help text as markup and drops it silently; the defaults must survive.
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert phrase in flat
+
+
 def test_generate_from_a_cassette_as_json(tmp_path: Path) -> None:
     cassette = tmp_path / "c.jsonl"
     Recorder(ScriptedModel(["Paris"], model_id="m1"), cassette).complete(

@@ -109,7 +109,10 @@ def generate(
     chat: Annotated[bool, typer.Option(help="Send the prompt as a chat user message.")] = False,
     stream: Annotated[bool, typer.Option(help="Print tokens as they arrive.")] = True,
     cache: Annotated[
-        Path | None, typer.Option(help="SQLite cache file [default: ~/.cache/guardrail].")
+        Path | None,
+        typer.Option(
+            help="SQLite cache file (default: cache.sqlite in $GUARDRAIL_HOME, else ~/.cache/guardrail)."
+        ),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the model.")] = False,
     as_json: JsonOpt = False,
@@ -166,7 +169,10 @@ def search(
         str | None, typer.Option("--model", "-m", help="Override the study's model spec.")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--out", help="Study folder [default: from the study file].")
+        Path | None,
+        typer.Option(
+            "--out", help="Study folder (default: the study file's output, else ./guardrail-studies/NAME)."
+        ),
     ] = None,
     report: Annotated[bool, typer.Option(help="Write the Markdown/HTML report and plot.")] = True,
     as_json: JsonOpt = False,
@@ -229,7 +235,7 @@ def invariants(
     budget: Annotated[float, typer.Option(help="Seconds per problem.")] = 60.0,
     model_calls: Annotated[int, typer.Option(help="Most model calls per problem.")] = 4,
     trace: Annotated[
-        Path | None, typer.Option(help="JSONL trace file [default: invariants-trace.jsonl].")
+        Path | None, typer.Option(help="JSONL trace file (default: invariants-trace.jsonl).")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
