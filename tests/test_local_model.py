@@ -104,3 +104,15 @@ def test_readme_guard_example_rejects_then_repairs(local_model: Any) -> None:
     assert not first.verdict.ok and first.aborted_at is not None
     assert first.verdict.errors[0].line == 1 and first.verdict.errors[0].column == first.aborted_at
     assert result.attempts[-1].strategy == "resample"
+
+
+def test_thread_count_does_not_change_greedy_output(local_model: Any) -> None:
+    # The cache key leaves out n_threads (GUARDRAIL_THREADS): that is only sound if the answers agree.
+    from guardrail.models.local import LocalModel
+
+    request = Request(prompt="Once upon a time, in a small village,", max_tokens=30)
+    one_thread = LocalModel(n_threads=1)
+    try:
+        assert one_thread.complete(request).text == local_model.complete(request).text
+    finally:
+        one_thread.close()
