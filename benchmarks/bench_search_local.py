@@ -66,6 +66,20 @@ def suites(validation: int, test: int) -> dict[str, dict[str, Any]]:
                 "test_max": test,
             },
         },
+        **{
+            f"bbh_{task}": {
+                "suite": {"path": str(SHARED / "bbh" / f"{task}.json"), "format": "bbh"},
+                "space": str(prompts_dir() / "spaces" / "bbh.yaml"),
+                "splits": {
+                    "train": 0.2,
+                    "validation": 0.4,
+                    "test": 0.4,
+                    "validation_max": validation,
+                    "test_max": test,
+                },
+            }
+            for task in ("boolean_expressions", "sports_understanding")
+        },
         "capitals": {
             "suite": {
                 "path": str(SHARED / "country_capitals" / "country-by-capital-city.json"),
