@@ -42,6 +42,8 @@ STRATEGIES: dict[str, dict[str, Any]] = {
 
 def suites(validation: int, test: int) -> dict[str, dict[str, Any]]:
     data = prompts_dir() / "suites" / "sst2"
+    # Suites without a separate few-shot file: a fifth of the cases is the few-shot pool.
+    with_pool = {"train": 0.2, "validation": 0.4, "test": 0.4, "validation_max": validation, "test_max": test}
     return {
         "sst2": {
             "suite": {
@@ -58,25 +60,13 @@ def suites(validation: int, test: int) -> dict[str, dict[str, Any]]:
                 "format": "bigbench",
             },
             "space": str(prompts_dir() / "spaces" / "arithmetic.yaml"),
-            "splits": {
-                "train": 0.2,
-                "validation": 0.4,
-                "test": 0.4,
-                "validation_max": validation,
-                "test_max": test,
-            },
+            "splits": with_pool,
         },
         **{
             f"bbh_{task}": {
                 "suite": {"path": str(SHARED / "bbh" / f"{task}.json"), "format": "bbh"},
                 "space": str(prompts_dir() / "spaces" / "bbh.yaml"),
-                "splits": {
-                    "train": 0.2,
-                    "validation": 0.4,
-                    "test": 0.4,
-                    "validation_max": validation,
-                    "test_max": test,
-                },
+                "splits": with_pool,
             }
             for task in ("boolean_expressions", "sports_understanding")
         },
@@ -86,14 +76,7 @@ def suites(validation: int, test: int) -> dict[str, dict[str, Any]]:
                 "format": "country_capitals",
             },
             "space": str(prompts_dir() / "spaces" / "capitals.yaml"),
-            "splits": {
-                "train": 0.2,
-                "validation": 0.4,
-                "test": 0.4,
-                "validation_max": validation,
-                "test_max": test,
-                "stratify": False,
-            },
+            "splits": {**with_pool, "stratify": False},
         },
     }
 

@@ -85,15 +85,12 @@ def run_oracle(accuracies: Sequence[float], top: int, n: int, trials: int, rho: 
     return run_trials(lambda t, n: Grid(), best_first, n, trials, rho)
 
 
-RACING_DEFAULT = "racing (δ=0.05 per look, as F-Race)"
-
-
 def sweep(accuracies: Sequence[float], trials: int, rho: float, sizes: Sequence[int]) -> list[Point]:
     k = len(accuracies)
     makers: dict[str, Callable[[int, int], Strategy]] = {
         "grid": lambda t, n: Grid(),
         "racing (δ=0.05, Bonferroni: guaranteed)": lambda t, n: Racing(EPSILON, 0.05),
-        RACING_DEFAULT: lambda t, n: Racing(EPSILON, 0.05, correction="none"),
+        "racing (δ=0.05 per look, as F-Race)": lambda t, n: Racing(EPSILON, 0.05, correction="none"),
         "racing per look, old schedule (from 16, ×2)": lambda t, n: Racing(
             EPSILON, 0.05, min_cases=16, growth=2.0, correction="none"
         ),

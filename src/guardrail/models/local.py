@@ -182,11 +182,7 @@ class LocalModel(Model):
         if prompt:
             tokens = [llm.token_bos(), *llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)]
             cached = llm.input_ids[: min(llm.n_tokens, self._reusable_upto)]
-            shared = 0
-            for a, b in zip(cached, tokens, strict=False):
-                if a != b:
-                    break
-                shared += 1
+            shared = llm.longest_token_prefix(cached, tokens)
             # At least one prompt token must be evaluated to get fresh logits.
             keep = (min(shared, len(tokens) - 1) // PROMPT_CHUNK) * PROMPT_CHUNK
             self._reusable_upto = (len(tokens) // PROMPT_CHUNK) * PROMPT_CHUNK
