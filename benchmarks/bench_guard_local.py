@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from _results import cpu_name
 from guardrail.checks import Check, Grammar, JSONSchema, Schema, Verdict
-from guardrail.loop import Budget, Guard
+from guardrail.guard import Budget, Guard
 from guardrail.models.local import LocalModel
 
 NAMES = [

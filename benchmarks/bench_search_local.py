@@ -25,8 +25,8 @@ from typing import Any
 from _results import machine, write_section
 from guardrail.models import Cached
 from guardrail.models.local import LocalModel
-from guardrail.search import Study, StudyConfig
-from guardrail.templates import PromptSpace, prompts_dir
+from guardrail.resources import prompts_dir
+from guardrail.search import PromptSpace, Study, StudyConfig
 
 HERE = Path(__file__).parent
 SHARED = Path("/work/shared/data/suites")
@@ -137,7 +137,7 @@ def main() -> None:
                     "output": str(work / name / label.split()[0]),
                 }
             )
-            result = Study(config, report=False, model_factory=lambda spec: model).run()
+            result = Study(config, model_factory=lambda spec: model).run()
             w = result.winner
             test = f"{w.test.estimate:.1%} [{w.test.low:.1%}, {w.test.high:.1%}]" if w.test else "–"
             lines.append(

@@ -36,15 +36,13 @@ import numpy as np
 
 from _results import machine, write_section
 from guardrail.search import (
-    REALISTIC_ACCURACIES,
     Grid,
-    MatrixSource,
     Racing,
     RandomSearch,
     Strategy,
     SuccessiveHalving,
-    simulate_outcomes,
 )
+from guardrail.search.simulate import REALISTIC_ACCURACIES, MatrixSource, simulate_outcomes
 
 EPSILON = 0.05
 TARGET = 0.95

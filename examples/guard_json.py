@@ -4,7 +4,7 @@ rejected and repaired. Run: python examples/guard_json.py"""
 from pydantic import BaseModel
 
 from guardrail.checks import Grammar, Schema
-from guardrail.loop import Budget, Guard, Resample
+from guardrail.guard import Budget, Guard, Resample
 from guardrail.models import resolve_model
 
 

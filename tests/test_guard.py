@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from guardrail.checks.base import Check, ErrorDetail, Verdict
-from guardrail.loop import Budget, Guard, Refine, Resample, Simplify
+from guardrail.guard import Budget, Guard, Refine, Resample, Simplify
 from guardrail.models import Message, Request, ScriptedModel
 
 

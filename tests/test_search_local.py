@@ -42,7 +42,7 @@ def test_search_on_the_embedded_model_prefers_few_shot(tmp_path: Path, local_mod
     }
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config))
-    result = Study.from_yaml(path, report=False, model_factory=lambda spec: local_model).run()
+    result = Study.from_yaml(path, model_factory=lambda spec: local_model).run()
     by_k = {r.choices["k"]: r for r in result.candidates}
     # Measured on this model: a zero-shot prompt never answers with a label; four shots mostly do.
     assert by_k["4"].interval.estimate > by_k["0"].interval.estimate

@@ -7,16 +7,14 @@ import pytest
 
 from guardrail.errors import ConfigurationError
 from guardrail.search import (
-    REALISTIC_ACCURACIES,
     Grid,
-    MatrixSource,
     Racing,
     RandomSearch,
     SuccessiveHalving,
     make_strategy,
-    schedule,
-    simulate_outcomes,
 )
+from guardrail.search.simulate import REALISTIC_ACCURACIES, MatrixSource, simulate_outcomes
+from guardrail.search.strategies import schedule
 
 
 def test_schedule_grows_geometrically_and_ends_at_n_max() -> None:

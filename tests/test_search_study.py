@@ -16,10 +16,13 @@ import pytest
 import yaml
 from rich.console import Console
 
+from guardrail.cli.evaluate import eval_command
+from guardrail.cli.search import search_command
 from guardrail.errors import DataFileError
 from guardrail.models import Model, Request, ScriptedModel
-from guardrail.search import Study, StudyConfig, eval_command, search_command
-from guardrail.templates import Template
+from guardrail.prompt import Template
+from guardrail.reports import write_report
+from guardrail.search import Study, StudyConfig
 
 INJECTION = "{{ ''.__class__.__mro__ }}"
 TEMPLATE = (
@@ -148,6 +151,8 @@ def test_search_finds_the_planted_best_and_reads_test_once(tmp_path: Path) -> No
     model = ScriptedModel(oracle)
     study = Study.from_yaml(write_study(tmp_path), model_factory=factory_of(model))
     result = study.run()
+    write_report(result, result.folder)
+    assert result.winner.id in (tmp_path / "out" / "report.html").read_text()
     assert result.winner.id == best_id(study)
     assert result.winner.test is not None and result.winner.test_n == 40
     assert result.winner.test.estimate >= 0.8
@@ -176,7 +181,7 @@ def test_search_finds_the_planted_best_and_reads_test_once(tmp_path: Path) -> No
 def test_winner_template_reproduces_the_winning_prompt(tmp_path: Path) -> None:
     write_suite(tmp_path)
     model = ScriptedModel(oracle)
-    study = Study.from_yaml(write_study(tmp_path), report=False, model_factory=factory_of(model))
+    study = Study.from_yaml(write_study(tmp_path), model_factory=factory_of(model))
     study.run()
     baked = Template.from_file(tmp_path / "out" / "winner.j2")
     example = (tmp_path / "out" / "winner_example.txt").read_text()
@@ -188,7 +193,7 @@ def test_winner_template_reproduces_the_winning_prompt(tmp_path: Path) -> None:
 def test_case_data_with_template_syntax_reaches_the_model_literally(tmp_path: Path) -> None:
     write_suite(tmp_path)
     model = ScriptedModel(oracle)
-    Study.from_yaml(write_study(tmp_path), report=False, model_factory=factory_of(model)).run()
+    Study.from_yaml(write_study(tmp_path), model_factory=factory_of(model)).run()
     prompts = [r.prompt or "" for r in model.requests]
     assert any(f"review 7 with {INJECTION}\nSentiment:" in p for p in prompts)
 
@@ -200,20 +205,16 @@ def test_killed_study_resumes_without_repeating_calls(tmp_path: Path) -> None:
     for d in (full_dir, crash_dir):
         write_suite(d)
     complete_model = ScriptedModel(oracle)
-    complete = Study.from_yaml(
-        write_study(full_dir), report=False, model_factory=factory_of(complete_model)
-    ).run()
+    complete = Study.from_yaml(write_study(full_dir), model_factory=factory_of(complete_model)).run()
     total_calls = len(complete_model.requests)
 
     crashing = CrashAfter(limit=150)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        Study.from_yaml(write_study(crash_dir), report=False, model_factory=factory_of(crashing)).run()
+        Study.from_yaml(write_study(crash_dir), model_factory=factory_of(crashing)).run()
     assert len(crashing.requests) == 150
 
     rerun_model = ScriptedModel(oracle)
-    resumed = Study.from_yaml(
-        write_study(crash_dir), report=False, model_factory=factory_of(rerun_model)
-    ).run()
+    resumed = Study.from_yaml(write_study(crash_dir), model_factory=factory_of(rerun_model)).run()
     assert len(rerun_model.requests) == total_calls - 150
     assert resumed.counters.resumed == 150
     assert resumed.winner.id == complete.winner.id
@@ -224,9 +225,9 @@ def test_killed_study_resumes_without_repeating_calls(tmp_path: Path) -> None:
 def test_rerunning_a_finished_study_makes_no_calls_and_records_the_second_test_read(tmp_path: Path) -> None:
     write_suite(tmp_path)
     path = write_study(tmp_path)
-    Study.from_yaml(path, report=False, model_factory=factory_of(ScriptedModel(oracle))).run()
+    Study.from_yaml(path, model_factory=factory_of(ScriptedModel(oracle))).run()
     again_model = ScriptedModel(oracle)
-    again = Study.from_yaml(path, report=False, model_factory=factory_of(again_model)).run()
+    again = Study.from_yaml(path, model_factory=factory_of(again_model)).run()
     assert again_model.requests == []
     assert len(again.test_reads) == 2
     assert any("read 2 times" in w for w in again.warnings)
@@ -239,7 +240,7 @@ def test_setting_values_are_data_too(tmp_path: Path) -> None:
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config))
     model = ScriptedModel(oracle)
-    result = Study.from_yaml(path, report=False, model_factory=factory_of(model)).run()
+    result = Study.from_yaml(path, model_factory=factory_of(model)).run()
     braces = [r for r in result.candidates if r.choices["style"] == "braces"]
     assert braces and all(r.errors == 0 for r in braces)
     assert any((r.prompt or "").startswith("{{ not_a_variable }}") for r in model.requests)
@@ -256,7 +257,7 @@ def test_undefined_template_variable_is_recorded_per_case(tmp_path: Path) -> Non
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config))
     model = ScriptedModel(oracle)
-    result = Study.from_yaml(path, report=False, model_factory=factory_of(model)).run()
+    result = Study.from_yaml(path, model_factory=factory_of(model)).run()
     typos = [r for r in result.candidates if r.choices["template"] == "typo"]
     assert typos and all(r.errors == r.n and r.status == "eliminated" for r in typos)
     assert any("reveiw" in e["error"] for e in result.case_errors)
@@ -267,23 +268,19 @@ def test_undefined_template_variable_is_recorded_per_case(tmp_path: Path) -> Non
 
 def test_malformed_suite_row_is_skipped_with_a_warning_or_refused(tmp_path: Path) -> None:
     write_suite(tmp_path, broken_line=True)
-    result = Study.from_yaml(
-        write_study(tmp_path), report=False, model_factory=factory_of(ScriptedModel(oracle))
-    ).run()
+    result = Study.from_yaml(write_study(tmp_path), model_factory=factory_of(ScriptedModel(oracle))).run()
     assert any("reviews.jsonl, line 6" in w for w in result.warnings)
     strict = study_config(tmp_path)
     strict["suite"]["on_malformed"] = "error"
     (tmp_path / "strict.yaml").write_text(yaml.safe_dump(strict))
     with pytest.raises(DataFileError, match=r"reviews\.jsonl, line 6"):
-        Study.from_yaml(
-            tmp_path / "strict.yaml", report=False, model_factory=factory_of(ScriptedModel(oracle))
-        ).run()
+        Study.from_yaml(tmp_path / "strict.yaml", model_factory=factory_of(ScriptedModel(oracle))).run()
 
 
 def test_grid_strategy_spends_the_full_grid(tmp_path: Path) -> None:
     write_suite(tmp_path)
     path = write_study(tmp_path, strategy={"kind": "grid"})
-    result = Study.from_yaml(path, report=False, model_factory=factory_of(ScriptedModel(oracle))).run()
+    result = Study.from_yaml(path, model_factory=factory_of(ScriptedModel(oracle))).run()
     assert result.calls_spent == result.grid_calls == 12 * 64 + 40
     assert all(r.n == 64 for r in result.candidates)
 

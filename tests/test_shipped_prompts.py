@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from guardrail.search import PromptSpace
 from guardrail.suites import load_suite
-from guardrail.templates import PromptSpace
 from guardrail.testing import assert_pass_rate
 
 SUITES = Path(__file__).parents[1] / "prompts" / "suites" / "sst2"
@@ -32,7 +32,7 @@ def _accuracy_check(model: Any, space: PromptSpace, candidate: Any, suite: Any, 
 
     def correct(case: Any) -> bool:
         rendered = space.render(candidate, case, train.cases)
-        return bool(scorer.score(model.complete(rendered.request).text, case).correct)
+        return bool(scorer.score(model.complete(rendered.request).text, case).ok)
 
     return correct
 

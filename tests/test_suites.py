@@ -10,20 +10,16 @@ from hypothesis import strategies as st
 
 from guardrail.errors import DataFileError
 from guardrail.models import ScriptedModel
+from guardrail.search import PromptSpace, prompt_fails
 from guardrail.suites import (
     Case,
     GeneratedSuite,
     LabelOf,
     Numeric,
     Suite,
-    infer_format,
-    load_csv,
-    load_jsonl,
     load_suite,
-    load_yaml,
-    prompt_fails,
 )
-from guardrail.templates import PromptSpace
+from guardrail.suites.loaders import infer_format, load_csv, load_jsonl, load_yaml
 
 DATA = Path(__file__).parent / "data" / "suites"
 
@@ -44,7 +40,7 @@ def test_bigbench_task_uses_its_output_regex() -> None:
     assert len(suite) == len(raw["examples"])
     assert suite[3].variables["input"] == raw["examples"][3]["input"]
     assert suite.scorer is not None
-    assert suite.scorer.score(f"{suite[3].expected} is the answer", suite[3]).correct
+    assert suite.scorer.score(f"{suite[3].expected} is the answer", suite[3]).ok
 
 
 def test_bbh_yes_no_task_is_a_label_suite_and_counting_is_numeric() -> None:
@@ -75,13 +71,13 @@ def test_humaneval_and_mbpp_canonical_solutions_pass_their_tests() -> None:
         for case in suite:
             assert case.solution is not None
             score = suite.scorer.score(case.solution, case)
-            assert score.correct, (case.id, score.detail)
+            assert score.ok, (case.id, score.errors)
 
 
 def test_humaneval_wrong_completion_fails() -> None:
     suite = load_suite(DATA / "humaneval" / "HumanEval3.jsonl.gz")
     assert suite.scorer is not None
-    assert not suite.scorer.score("    return None\n", suite[0]).correct
+    assert not suite.scorer.score("    return None\n", suite[0]).ok
 
 
 @pytest.mark.parametrize(

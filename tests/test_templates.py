@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from guardrail.errors import ConfigurationError, TemplateError
+from guardrail.prompt import Template
+from guardrail.resources import prompts_dir
+from guardrail.search.space import PromptSpace, bake, select_examples
 from guardrail.suites import Case, load_suite
-from guardrail.templates import PromptSpace, Template, bake, prompts_dir, select_examples
 
 DATA = Path(__file__).parent / "data" / "suites"
 INJECTION = "{{ ''.__class__.__mro__ }} {% for x in range(3) %}loop{% endfor %}"

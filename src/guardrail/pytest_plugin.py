@@ -139,7 +139,7 @@ def guardrail_recorder(guardrail_model: Model) -> Cassette | None:
 @pytest.fixture(scope="module")
 def guard(guardrail_model: Model) -> Callable[..., Any]:
     """``guard(template, check, **options)`` → a ``Guard`` on the configured model."""
-    from .loop import Guard
+    from .guard import Guard
 
     def make(template: Any, check: Any, **options: Any) -> Guard:
         return Guard(guardrail_model, template, check, **options)
@@ -170,7 +170,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if rates or (usage is not None and usage.calls):
             payload = {
                 "rates": [r.to_dict() for r in rates],
-                "usage": (usage or UsageSummary()).as_dict(),
+                "usage": (usage or UsageSummary()).to_dict(),
             }
             item.user_properties.append((_KEY, json.dumps(payload)))
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..checks._display import clip
+from .._text import clip
 from ..checks.automaton import Automaton
 from ..checks.base import Check, Pipeline
 from ..checks.grammar import Grammar

@@ -28,7 +28,7 @@ from jinja2.defaults import DEFAULT_NAMESPACE
 
 from ..checks.base import Check
 from ..errors import ConfigurationError
-from ..templates import Template
+from ..prompt import Template
 
 if TYPE_CHECKING:
     from ..models.base import Model

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..checks._display import clip
+from .._text import clip
 from ..errors import ConfigurationError
 from .chain import Chain
 from .properties import PROPERTY_SYNTAX, Property, parse_property

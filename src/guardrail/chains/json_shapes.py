@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ..checks._display import clip
+from .._text import clip
 from ..checks.automaton import Automaton
 from ..checks.schema import Schema
 from ..errors import ConfigurationError

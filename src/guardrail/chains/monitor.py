@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from ..checks._display import clip
+from .._text import clip
 from ..errors import ConfigurationError
 from .control import Node, Program
 from .events import DEAD, TraceAutomaton

@@ -15,12 +15,12 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from .._sync import run_sync
-from ..checks._display import clip
+from .._text import clip
 from ..checks.base import Verdict
 from ..errors import ConfigurationError
-from ..loop import Budget, Guard, GuardResult
+from ..guard import Budget, Guard, GuardResult
 from ..models.base import Model
-from ..templates import Template
+from ..prompt import Template
 from .chain import Assign, Branch, Chain, Final, ModelStep, ToolStep
 from .control import Node, Program, choose_case, compile_chain, loop_counter_after_exit, loop_step, value_at
 from .monitor import Monitor, Violation, make_monitor

@@ -30,7 +30,7 @@ import interegular
 from interegular.fsm import FSM, Alphabet, anything_else
 from interegular.utils.simple_parser import NoMatch
 
-from guardrail.checks._display import clip, show_char
+from guardrail._text import clip, show_char
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
 from guardrail.errors import ConfigurationError
 

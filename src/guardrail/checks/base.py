@@ -23,7 +23,10 @@ class ErrorDetail:
     """One reason a check rejected an output (cf. pydantic's error details).
 
     ``feedback`` is a single short sentence written for the model ("Expected a closing ']' at line 3,
-    column 7."); ``message`` may be longer and is for people.
+    column 7."); ``message`` may be longer and is for people. ``code`` names the kind of error stably
+    (``grammar.unexpected_token``, pydantic's ``int_parsing``, ``answer.wrong``): programs compare codes,
+    never messages. ``found`` is what the check read where it expected something else (a token, the
+    extracted answer), shown briefly.
     """
 
     check: str
@@ -34,6 +37,8 @@ class ErrorDetail:
     column: int | None = None
     offset: int | None = None
     path: tuple[PathItem, ...] | None = None
+    code: str = "invalid"
+    found: str | None = None
 
     def location(self) -> str:
         if self.path is not None:
@@ -47,6 +52,7 @@ class ErrorDetail:
     def to_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
+            "code": self.code,
             "message": self.message,
             "feedback": self.feedback,
             "expected": self.expected,
@@ -54,6 +60,7 @@ class ErrorDetail:
             "column": self.column,
             "offset": self.offset,
             "path": list(self.path) if self.path is not None else None,
+            "found": self.found,
         }
 
 
@@ -113,6 +120,10 @@ class Check(ABC):
     def check(self, value: Any) -> Verdict:
         """Accept or reject ``value`` (usually the model's text). Never raises on bad output."""
 
+    async def acheck(self, value: Any) -> Verdict:
+        """``check`` for async callers; checks that wait on a subprocess or a model override it."""
+        return self.check(value)
+
     def viable(self, prefix: str) -> bool:
         """False only when no continuation of ``prefix`` can be accepted.
 
@@ -164,6 +175,14 @@ class Pipeline(Check):
                 return verdict
         return verdict
 
+    async def acheck(self, value: Any) -> Verdict:
+        verdict = Verdict.accept(value)
+        for c in self.checks:
+            verdict = await c.acheck(verdict.value)
+            if not verdict.ok:
+                return verdict
+        return verdict
+
     def viable(self, prefix: str) -> bool:
         return self.checks[0].viable(prefix)
 
@@ -183,5 +202,6 @@ def too_long(check: str, text: str, max_chars: int) -> Verdict | None:
             feedback=f"Your answer is far too long; answer in under {max_chars:,} characters.",
             expected=f"at most {max_chars} characters",
             offset=max_chars,
+            code="output.too_long",
         )
     )

@@ -31,9 +31,9 @@ from lark.exceptions import (
     VisitError,
 )
 
+from .._text import clip
 from ..errors import ConfigurationError, GrammarError
 from ..resources import grammar_path, grammars_dir
-from ._display import clip
 from .base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
 from .grammar_earley import Parsed, TimedOut, TooDeep, parse_bounded
 from .grammar_errors import describe_expected, lalr_syntax_error, line_and_column, syntax_error

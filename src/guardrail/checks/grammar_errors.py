@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from lark.lexer import PatternStr, TerminalDef
 
-from ._display import clip, show_char
+from .._text import clip, show_char
 from .base import ErrorDetail
 from .grammar_lr import END, LRDriver, Stack, StateLexer, Terminal
 

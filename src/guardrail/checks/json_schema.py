@@ -14,7 +14,7 @@ import jsonschema
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
-from guardrail.checks._display import clip
+from guardrail._text import clip
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
 from guardrail.errors import ConfigurationError
 

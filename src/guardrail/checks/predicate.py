@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from guardrail.checks._display import clip
+from guardrail._text import clip
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
 from guardrail.errors import ConfigurationError
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pydantic_core
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 
-from guardrail.checks._display import clip, show_value
+from guardrail._text import clip, show_value
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, PathItem, Verdict, too_long
 from guardrail.errors import ConfigurationError
 from guardrail.models.types import Completion, ToolCall

@@ -22,11 +22,11 @@ import yaml
 import z3
 
 from ..errors import DataFileError
-from ..loop import Attempt, Budget, Guard, Repair
+from ..guard import Attempt, Budget, Guard, Repair
 from ..models.base import Model
 from ..models.types import Message, Request
+from ..prompt import Template
 from ..resources import prompts_dir
-from ..templates import Template
 from .candidates import Candidate, CandidateCheck
 from .problem import LoopProblem
 from .vcs import DEFAULT_TIMEOUT_MS, InvariantCheck
@@ -165,7 +165,7 @@ async def propose_with_model(
     check = _FirstLine(problem) >> InvariantCheck(problem, timeout_ms)
     guard = Guard(
         model=model,
-        template=builder,
+        prompt=builder,
         check=check,
         repair=FewShotRepair(builder),
         budget=Budget(attempts=attempts, seconds=seconds),

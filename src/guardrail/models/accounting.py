@@ -70,7 +70,7 @@ class UsageSummary:
             latency_s=self.latency_s - other.latency_s,
         )
 
-    def as_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int]:
         return {
             "calls": self.calls,
             "model_calls": self.model_calls,

@@ -72,11 +72,15 @@ class Cassette:
             data = json.loads(blob)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CassetteError(
-                f"{where}: not valid JSON ({exc}); fix or delete that line, or re-record"
+                f"{where}: not valid JSON ({exc}); fix or delete that line, or re-record",
+                path=self.path,
+                line=number,
             ) from None
         if not isinstance(data, dict) or not {"model_id", "request", "completion"} <= data.keys():
             raise CassetteError(
-                f"{where}: expected an object with model_id, request and completion; fix or delete that line"
+                f"{where}: expected an object with model_id, request and completion; fix or delete that line",
+                path=self.path,
+                line=number,
             )
         try:
             part = "request"
@@ -86,7 +90,11 @@ class Cassette:
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join([part, *(str(p) for p in first["loc"])])
-            raise CassetteError(f"{where}: invalid {loc}: {first['msg']}; fix or delete that line") from None
+            raise CassetteError(
+                f"{where}: invalid {loc}: {first['msg']}; fix or delete that line",
+                path=self.path,
+                line=number,
+            ) from None
         return Entry(model_id=str(data["model_id"]), request=request, completion=completion, line=number)
 
     def model_ids(self) -> set[str]:
@@ -206,14 +214,16 @@ class Replay(Model):
         if not self.cassette.path.exists():
             raise CassetteError(
                 f"cassette {self.cassette.path} does not exist; "
-                "record it first (mode 'record') or fix the path"
+                "record it first (mode 'record') or fix the path",
+                path=self.cassette.path,
             )
         if model_id is None:
             ids = self.cassette.model_ids()
             if len(ids) > 1:
                 raise CassetteError(
                     f"cassette {self.cassette.path} holds several models ({', '.join(sorted(ids))}); "
-                    "pass model_id= to choose one"
+                    "pass model_id= to choose one",
+                    path=self.cassette.path,
                 )
             model_id = next(iter(ids), "replay")
         self.model_id = model_id
@@ -221,7 +231,12 @@ class Replay(Model):
     def _entry(self, request: Request) -> Entry:
         entry = self.cassette.find(self.model_id, request)
         if entry is None:
-            raise CassetteMiss(self.cassette.explain_miss(self.model_id, request))
+            raise CassetteMiss(
+                self.cassette.explain_miss(self.model_id, request),
+                request=request,
+                model_id=self.model_id,
+                path=self.cassette.path,
+            )
         return entry
 
     async def _acomplete(self, request: Request) -> Completion:

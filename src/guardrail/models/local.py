@@ -118,7 +118,8 @@ class LocalModel(Model):
             if not p.is_file():
                 raise ModelFileError(
                     f"model file not found: {p}; pass the path of an existing .gguf file, "
-                    "or use LocalModel() for the embedded Gemma 3 270M"
+                    "or use LocalModel() for the embedded Gemma 3 270M",
+                    path=p,
                 )
             self.path: Path | None = p
             self.model_id = f"local:{p.stem}:{p.stat().st_size}"
@@ -158,7 +159,7 @@ class LocalModel(Model):
                     verbose=self.verbose,
                 )
             except (ValueError, RuntimeError) as exc:
-                raise ModelFileError(f"could not load {path} as a GGUF model: {exc}") from exc
+                raise ModelFileError(f"could not load {path} as a GGUF model: {exc}", path=path) from exc
             self.load_seconds = time.perf_counter() - started
         return self._llm
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from .._text import clip
 from ..errors import (
     AuthenticationError,
     BackendError,
@@ -147,7 +148,9 @@ class OpenAIModel(Model):
         if self.model is None:
             names = await self.list_models()
             if not names:
-                raise ModelNotFoundError(f"{self._shown_url} serves no models; pass model= explicitly")
+                raise ModelNotFoundError(
+                    f"{self._shown_url} serves no models; pass model= explicitly", url=self._shown_url
+                )
             self.model = names[0]
         return self.model
 
@@ -168,25 +171,34 @@ class OpenAIModel(Model):
             except openai.AuthenticationError:
                 raise AuthenticationError(
                     f"{self._shown_url} rejected the API key (HTTP 401) while {what}; "
-                    "check the key in the environment variable you configured (OPENAI_API_KEY by default)"
+                    "check the key in the environment variable you configured (OPENAI_API_KEY by default)",
+                    status=401,
+                    url=self._shown_url,
                 ) from None
             except openai.PermissionDeniedError:
                 raise AuthenticationError(
                     f"{self._shown_url} refused access (HTTP 403) while {what}; the key lacks permission "
-                    "for this model or endpoint"
+                    "for this model or endpoint",
+                    status=403,
+                    url=self._shown_url,
                 ) from None
             except openai.NotFoundError:
                 raise ModelNotFoundError(
                     f"{self._shown_url} answered 404 Not Found while {what} for model {self.model!r}; "
                     "check the model name (a server lists its models at /v1/models) and that the base URL "
-                    "ends in /v1"
+                    "ends in /v1",
+                    status=404,
+                    url=self._shown_url,
                 ) from None
             except (openai.RateLimitError, openai.InternalServerError) as exc:
                 status = exc.status_code
                 if attempt >= self.retry.max_retries:
                     raise ServerError(
                         f"{self._shown_url} answered HTTP {status} while {what}, "
-                        f"{attempt + 1} attempts; try again later or lower the concurrency"
+                        f"{attempt + 1} attempts; try again later or lower the concurrency",
+                        status=status,
+                        url=self._shown_url,
+                        attempts=attempt + 1,
                     ) from None
                 wait = self.retry.delay(attempt, retry_after_seconds(exc.response.headers), self._rng)
             except openai.APIConnectionError as exc:  # includes APITimeoutError
@@ -194,12 +206,18 @@ class OpenAIModel(Model):
                     kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "could not connect"
                     raise BackendUnavailable(
                         f"{kind} to {self._shown_url} while {what} ({attempt + 1} attempts); "
-                        "is the server running and the base URL right?"
+                        "is the server running and the base URL right?",
+                        url=self._shown_url,
+                        attempts=attempt + 1,
                     ) from None
                 wait = self.retry.delay(attempt, None, self._rng)
             except openai.APIStatusError as exc:
                 raise BackendError(
-                    f"{self._shown_url} answered HTTP {exc.status_code} while {what}: {_short(exc.message)}"
+                    f"{self._shown_url} answered HTTP {exc.status_code} while {what}: "
+                    f"{clip(exc.message, 300)}",
+                    status=exc.status_code,
+                    url=self._shown_url,
+                    attempts=attempt + 1,
                 ) from None
             attempt += 1
             self.retries += 1
@@ -246,7 +264,9 @@ class OpenAIModel(Model):
                 )
             latency = time.perf_counter() - started
         if not resp.choices:
-            raise BackendError(f"{self._shown_url} returned no choices for {request.describe(60)}")
+            raise BackendError(
+                f"{self._shown_url} returned no choices for {request.describe(60)}", url=self._shown_url
+            )
         choice = resp.choices[0]
         calls: tuple[ToolCall, ...] = ()
         if request.messages is not None:
@@ -303,7 +323,9 @@ class OpenAIModel(Model):
                         parts.append(delta)
                         yield delta
             except openai.APIError as exc:
-                raise BackendError(f"{self._shown_url} broke off the stream: {_short(str(exc))}") from None
+                raise BackendError(
+                    f"{self._shown_url} broke off the stream: {clip(str(exc), 300)}", url=self._shown_url
+                ) from None
             finally:
                 # Closing the response tells the server to stop generating (early abort).
                 await stream.close()
@@ -323,7 +345,3 @@ class OpenAIModel(Model):
         entry = self._clients.pop(id(loop), None)
         if entry is not None:
             await entry[0].close()
-
-
-def _short(text: str, width: int = 300) -> str:
-    return text if len(text) <= width else text[:width] + "…"

@@ -28,7 +28,8 @@ def resolve_model(spec: str) -> Model:
         name = spec.removeprefix("openai:")
         if not name:
             raise UnknownModelError(
-                f"'openai:' needs a model name, e.g. openai:gpt-4o-mini; accepted specs: {SPEC_HELP}"
+                f"'openai:' needs a model name, e.g. openai:gpt-4o-mini; accepted specs: {SPEC_HELP}",
+                spec=spec,
             )
         return OpenAIModel(name)
     if spec.startswith(("http://", "https://")):
@@ -40,4 +41,4 @@ def resolve_model(spec: str) -> Model:
         from .cassette import Replay
 
         return Replay(spec.removeprefix("replay:"))
-    raise UnknownModelError(f"unknown model {spec!r}; accepted specs: {SPEC_HELP}")
+    raise UnknownModelError(f"unknown model {spec!r}; accepted specs: {SPEC_HELP}", spec=spec)

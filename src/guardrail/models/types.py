@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .._text import quoted
+
 Role = Literal["system", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "tool_calls", "aborted", "error"]
 
@@ -84,20 +86,15 @@ class Request(BaseModel):
     def describe(self, width: int = 120) -> str:
         """A one-line human description, for error messages."""
         if self.prompt is not None:
-            body = "prompt=" + _excerpt(self.prompt, width)
+            body = "prompt=" + quoted(self.prompt, width)
         else:
             assert self.messages is not None
             last = self.messages[-1]
-            body = f"messages[{len(self.messages)}], last {last.role}=" + _excerpt(last.content, width)
+            body = f"messages[{len(self.messages)}], last {last.role}=" + quoted(last.content, width)
         return (
             f"{body} (max_tokens={self.max_tokens}, temperature={self.temperature}, top_p={self.top_p}, "
             f"stop={list(self.stop)}, seed={self.seed}, sample={self.sample})"
         )
-
-
-def _excerpt(text: str, width: int) -> str:
-    flat = json.dumps(text, ensure_ascii=False)
-    return flat if len(flat) <= width else flat[: width - 4] + '..."'
 
 
 class Usage(BaseModel):

@@ -1,52 +1,31 @@
-"""Prompt search: strategies, splits, statistics, resumable execution and studies."""
+"""Prompt search: prompt spaces, strategies, splits, statistics, resumable studies and evaluations."""
 
-from .commands import eval_command, search_command
-from .progress import Counters, SearchProgress
+import warnings
+from typing import Any
+
+from .evaluate import EvalResult, aevaluate_prompt, prompt_space_from_file
 from .runner import Evaluator
-from .simulate import REALISTIC_ACCURACIES, MatrixSource, simulate_outcomes
-from .splits import Splits, SplitSpec, TestRead, make_splits
-from .stats import (
-    Interval,
-    PairedComparison,
-    PairedCounts,
-    mcnemar_p,
-    paired_bootstrap,
-    paired_upper_bound,
-    separation_warning,
-    wilson,
-)
+from .shrinking import prompt_fails
+from .space import Candidate, PromptSpace, Rendered, bake, select_examples
+from .splits import Splits, SplitSpec, make_splits
+from .stats import Interval, PairedComparison, mcnemar_p, paired_bootstrap, wilson
 from .store import Outcome, StudyStore
-from .strategies import (
-    Elimination,
-    Grid,
-    OutcomeSource,
-    Racing,
-    RandomSearch,
-    Selection,
-    Strategy,
-    SuccessiveHalving,
-    make_strategy,
-    schedule,
-    sign_test_worse,
-)
+from .strategies import Grid, Racing, RandomSearch, Selection, Strategy, SuccessiveHalving, make_strategy
 from .study import CandidateResult, Study, StudyConfig, StudyResult
 
 __all__ = [
-    "REALISTIC_ACCURACIES",
+    "Candidate",
     "CandidateResult",
-    "Counters",
-    "Elimination",
+    "EvalResult",
     "Evaluator",
     "Grid",
     "Interval",
-    "MatrixSource",
     "Outcome",
-    "OutcomeSource",
     "PairedComparison",
-    "PairedCounts",
+    "PromptSpace",
     "Racing",
     "RandomSearch",
-    "SearchProgress",
+    "Rendered",
     "Selection",
     "SplitSpec",
     "Splits",
@@ -56,17 +35,29 @@ __all__ = [
     "StudyResult",
     "StudyStore",
     "SuccessiveHalving",
-    "TestRead",
-    "eval_command",
+    "aevaluate_prompt",
+    "bake",
     "make_splits",
     "make_strategy",
     "mcnemar_p",
     "paired_bootstrap",
-    "paired_upper_bound",
-    "schedule",
-    "search_command",
-    "separation_warning",
-    "sign_test_worse",
-    "simulate_outcomes",
+    "prompt_fails",
+    "prompt_space_from_file",
+    "select_examples",
     "wilson",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Command functions moved to guardrail.cli; the old names work for one more release.
+    if name in ("search_command", "eval_command"):
+        warnings.warn(
+            f"guardrail.search.{name} is deprecated; import it from guardrail.cli",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from ..cli.evaluate import eval_command
+        from ..cli.search import search_command
+
+        return {"search_command": search_command, "eval_command": eval_command}[name]
+    raise AttributeError(f"module 'guardrail.search' has no attribute {name!r}")

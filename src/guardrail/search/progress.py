@@ -27,7 +27,7 @@ class Counters:
     tokens: int = 0
     errors: int = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int]:
         return {
             "model_calls": self.calls,
             "cache_hits": self.cache_hits,

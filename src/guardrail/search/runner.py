@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
+from ..checks.base import Verdict
 from ..errors import ConfigurationError, ScoringError, TemplateError
 from ..models.base import Model
 from ..suites.case import Case
 from ..suites.scorers import Scorer
-from ..templates import Candidate, PromptSpace, Rendered
 from .progress import SearchProgress
+from .space import Candidate, PromptSpace, Rendered
 from .splits import Splits
 from .store import Outcome, StudyStore
 
@@ -84,13 +87,13 @@ class Evaluator:
                     rendered = self.space.render(candidate, case, self.splits.train)
                 except (TemplateError, ConfigurationError) as exc:
                     outcome = Outcome(
-                        cid,
-                        case.id,
-                        split,
-                        RENDER_ERROR,
-                        scorer.describe(),
-                        False,
-                        "",
+                        candidate=cid,
+                        case_id=case.id,
+                        split=split,
+                        prompt_hash=RENDER_ERROR,
+                        scorer=scorer.describe(),
+                        correct=False,
+                        output="",
                         error=f"prompt could not be rendered: {exc}",
                     )
                     self.store.put(outcome)
@@ -129,31 +132,22 @@ class Evaluator:
         return {cid: [done[(cid, case.id)] for case in cases] for cid in candidate_ids}
 
     async def _rescore(self, old: Outcome, case: Case, scorer: Scorer) -> Outcome:
-        score_fields = await self._score(scorer, old.output, case)
-        new = Outcome(
-            old.candidate,
-            old.case_id,
-            old.split,
-            old.prompt_hash,
-            scorer.describe(),
-            *score_fields,
-            prompt_tokens=old.prompt_tokens,
-            completion_tokens=old.completion_tokens,
-            latency_s=old.latency_s,
-            cached=old.cached,
-        )
+        new = replace(old, scorer=scorer.describe(), **await self._judged(scorer, old.output, case))
         self.store.put(new)
         return new
 
-    async def _score(
-        self, scorer: Scorer, output: str, case: Case
-    ) -> tuple[bool, str, str | None, str, str | None]:
+    async def _judged(self, scorer: Scorer, output: str, case: Case) -> dict[str, Any]:
+        """The outcome fields that come from checking ``output`` against ``case``."""
         try:
-            score = await scorer.ascore(output, case)
+            check = scorer.check_for(case)
         except ScoringError as exc:
-            return False, output, None, "", f"case could not be scored: {exc}"
-        answer = None if score.answer is None else str(score.answer)
-        return score.correct, output, answer, score.detail, None
+            return {
+                "correct": False,
+                "answer": None,
+                "detail": "",
+                "error": f"case could not be scored: {exc}",
+            }
+        return _verdict_fields(await check.acheck(output))
 
     def _request_hash(self, candidate: Candidate, rendered: Rendered) -> str:
         """The exact request and the model that answers it: what a stored outcome is valid for."""
@@ -164,22 +158,18 @@ class Evaluator:
         scorer = self.scorer_for(candidate)
         async with self._limit:
             completion = await self.model_for(candidate).acomplete(rendered.request)
-        correct, output, answer, detail, error = await self._score(scorer, completion.text, case)
         outcome = Outcome(
-            candidate.id,
-            case.id,
-            split,
-            self._request_hash(candidate, rendered),
-            scorer.describe(),
-            correct,
-            output,
-            answer,
-            detail,
-            error,
-            completion.usage.prompt_tokens,
-            completion.usage.completion_tokens,
-            completion.latency_s,
-            completion.cached,
+            candidate=candidate.id,
+            case_id=case.id,
+            split=split,
+            prompt_hash=self._request_hash(candidate, rendered),
+            scorer=scorer.describe(),
+            output=completion.text,
+            prompt_tokens=completion.usage.prompt_tokens,
+            completion_tokens=completion.usage.completion_tokens,
+            latency_s=completion.latency_s,
+            cached=completion.cached,
+            **await self._judged(scorer, completion.text, case),
         )
         self.store.put(outcome)
         self._counted.add((candidate.id, case.id))
@@ -187,6 +177,15 @@ class Evaluator:
             called=True,
             cached=completion.cached,
             tokens=completion.usage.total_tokens,
-            error=error is not None,
+            error=outcome.error is not None,
         )
         return outcome
+
+
+def _verdict_fields(verdict: Verdict) -> dict[str, Any]:
+    """What a stored outcome keeps of a verdict: correct, the answer read, and why it was wrong."""
+    if verdict.ok:
+        value = verdict.value
+        return {"correct": True, "answer": None if value is None else str(value), "detail": "", "error": None}
+    first = verdict.errors[0]
+    return {"correct": False, "answer": first.found, "detail": first.message, "error": None}

@@ -29,7 +29,7 @@ class Interval:
     high: float
     confidence: float
 
-    def as_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float]:
         return {"estimate": self.estimate, "low": self.low, "high": self.high, "confidence": self.confidence}
 
     def __str__(self) -> str:
@@ -179,7 +179,7 @@ class PairedComparison:
         """The interval excludes zero: the data tell the two apart."""
         return self.low > 0 or self.high < 0
 
-    def as_dict(self) -> dict[str, float | int | bool]:
+    def to_dict(self) -> dict[str, float | int | bool]:
         return {
             "n": self.n,
             "difference": self.difference,

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Outcome:
     """One candidate on one case: what the model said and how it scored.
 
@@ -74,7 +74,7 @@ class Outcome:
     latency_s: float = 0.0
     cached: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -183,7 +183,7 @@ class StudyStore:
         tmp = path.with_suffix(".jsonl.tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             for outcome in self.all():
-                f.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
+                f.write(json.dumps(outcome.to_dict(), ensure_ascii=False) + "\n")
         tmp.replace(path)
 
     def close(self) -> None:

@@ -1,8 +1,8 @@
 """A study: a suite, a prompt space, splits, a strategy and a model, run into a study folder.
 
 The folder holds ``results.sqlite`` (the store; a rerun resumes from it), ``results.jsonl``,
-``summary.json``, ``report.md``, ``report.html``, ``accuracy.png`` and the winning prompt
-(``winner.j2`` and ``winner.yaml``).
+``summary.json`` and the winning prompt (``winner.j2`` and ``winner.yaml``); ``guardrail.reports``
+adds ``report.md``, ``report.html`` and ``accuracy.png``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._sync import run_sync
 from ..errors import ConfigurationError, DataFileError
 from ..models.base import Model
+from ..prompt import Template
 from ..suites.case import Case, Suite
 from ..suites.loaders import load_suite
 from ..suites.scorers import Exact, LabelOf, Normalized, Numeric, Regex, Scorer
-from ..templates import Candidate, PromptSpace, Template, bake
 from .progress import Counters, SearchProgress
 from .runner import Evaluator
+from .space import Candidate, PromptSpace, bake
 from .splits import Splits, SplitSpec, make_splits
 from .stats import SMALL_N, Interval, PairedComparison, paired_bootstrap, separation_warning, wilson
 from .store import Outcome, StudyStore
@@ -173,18 +174,18 @@ class CandidateResult:
     test: Interval | None = None
     test_n: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "label": self.label,
             "choices": self.choices,
             "n": self.n,
             "correct": self.correct,
-            "accuracy": self.interval.as_dict(),
+            "accuracy": self.interval.to_dict(),
             "errors": self.errors,
             "status": self.status,
             "eliminated_at": self.eliminated_at,
-            "test": None if self.test is None else {**self.test.as_dict(), "n": self.test_n},
+            "test": None if self.test is None else {**self.test.to_dict(), "n": self.test_n},
         }
 
 
@@ -222,22 +223,22 @@ class StudyResult:
             "stopped": self.stopped,
             "model": self.model,
             "winner": {"id": w.id, "label": w.label, "choices": w.choices, "files": self.winner_files},
-            "validation": {**w.interval.as_dict(), "n": w.n},
-            "test": None if w.test is None else {**w.test.as_dict(), "n": w.test_n},
+            "validation": {**w.interval.to_dict(), "n": w.n},
+            "test": None if w.test is None else {**w.test.to_dict(), "n": w.test_n},
             "validation_test_gap": None if w.test is None else w.interval.estimate - w.test.estimate,
             "runner_up": None
             if self.runner_up is None
             else {
                 "id": self.runner_up.id,
                 "label": self.runner_up.label,
-                "validation": self.runner_up.interval.as_dict(),
+                "validation": self.runner_up.interval.to_dict(),
             },
-            "best_vs_runner_up": None if self.comparison is None else self.comparison.as_dict(),
+            "best_vs_runner_up": None if self.comparison is None else self.comparison.to_dict(),
             "calls_spent": self.calls_spent,
             "grid_calls": self.grid_calls,
             "candidates": len(self.candidates),
             "splits": self.split_sizes,
-            "this_run": self.counters.as_dict(),
+            "this_run": self.counters.to_dict(),
             "test_reads": self.test_reads,
             "warnings": self.warnings,
         }
@@ -258,10 +259,8 @@ class Study:
         output: Path | None = None,
         model_factory: Callable[[str], Model] | None = None,
         progress: bool = False,
-        report: bool = True,
     ):
         self.config = config
-        self.write_report = report
         self.base_dir = base_dir
         self.folder = output or (
             Path(config.output) if config.output else Path(DEFAULT_OUTPUT_ROOT) / config.name
@@ -388,10 +387,6 @@ class Study:
             (self.folder / "summary.json").write_text(
                 json.dumps(result.summary(), indent=2, default=str) + "\n"
             )
-            if self.write_report:
-                from ..report import write_report
-
-                write_report(result, self.folder)
             return result
         finally:
             store.close()

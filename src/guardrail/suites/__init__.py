@@ -1,40 +1,14 @@
-"""Known-answer suites: cases, loaders, generated suites and scorers."""
+"""Known-answer suites: cases, loaders, generated suites, and scorers (a scorer turns a case into a check)."""
 
 from ..errors import ScoringError
 from .case import Case, LoadProblem, Suite
-from .code_tests import CodeAgainstTests, extract_code, humaneval_program, mbpp_program, plain_program
-from .generated import GeneratedSuite, Shrunk, default_variables, draw, prompt_fails
-from .judge import DEFAULT_JUDGE_TEMPLATE, LLMJudge, VerdictWord
-from .loaders import (
-    FORMATS,
-    infer_format,
-    load_bbh,
-    load_bigbench,
-    load_country_capitals,
-    load_csv,
-    load_gsm8k,
-    load_humaneval,
-    load_jsonl,
-    load_mbpp,
-    load_sst2,
-    load_suite,
-    load_yaml,
-)
-from .scorers import (
-    Exact,
-    LabelOf,
-    Normalized,
-    Numeric,
-    ParseThenCompare,
-    Regex,
-    Score,
-    Scorer,
-    extract_number,
-    normalize,
-)
+from .code_tests import CodeAgainstTests
+from .generated import GeneratedSuite, Shrunk
+from .judge import LLMJudge, VerdictWord
+from .loaders import FORMATS, load_suite
+from .scorers import Exact, LabelOf, Normalized, Numeric, ParseThenCompare, Regex, Scorer
 
 __all__ = [
-    "DEFAULT_JUDGE_TEMPLATE",
     "FORMATS",
     "Case",
     "CodeAgainstTests",
@@ -47,31 +21,10 @@ __all__ = [
     "Numeric",
     "ParseThenCompare",
     "Regex",
-    "Score",
     "Scorer",
     "ScoringError",
     "Shrunk",
     "Suite",
     "VerdictWord",
-    "default_variables",
-    "draw",
-    "extract_code",
-    "extract_number",
-    "humaneval_program",
-    "infer_format",
-    "load_bbh",
-    "load_bigbench",
-    "load_country_capitals",
-    "load_csv",
-    "load_gsm8k",
-    "load_humaneval",
-    "load_jsonl",
-    "load_mbpp",
-    "load_sst2",
     "load_suite",
-    "load_yaml",
-    "mbpp_program",
-    "normalize",
-    "plain_program",
-    "prompt_fails",
 ]

@@ -1,26 +1,24 @@
-"""``CodeAgainstTests``: run model-written code against a case's tests in the sandbox."""
+"""``CodeAgainstTests``: a case's check is "this code passes the case's tests in the sandbox".
+
+The program builders put a task's own pieces around the model's code: HumanEval's prompt and ``check``,
+MBPP's imports and asserts, or plain tests.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..checks.code import PassesTests, extract_code
 from ..errors import ScoringError
-from ..sandbox import Limits, SandboxResult, run_python
+from ..sandbox import Limits
 from .case import Case
-from .scorers import Score, Scorer
+from .scorers import Scorer
+
+__all__ = ["CodeAgainstTests", "extract_code", "humaneval_program", "mbpp_program", "plain_program"]
 
 ProgramBuilder = Callable[[str, Case], str]
-
-_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
-
-
-def extract_code(output: str) -> str:
-    """The first fenced code block if the output has one, else the output as it stands."""
-    m = _FENCE.search(output)
-    return m.group(1) if m else output
 
 
 def humaneval_program(code: str, case: Case) -> str:
@@ -42,7 +40,9 @@ def mbpp_program(code: str, case: Case) -> str:
     """MBPP: the imports the tests need, the model's code, then each ``assert``."""
     expected = case.expected
     if not isinstance(expected, Mapping) or "tests" not in expected:
-        raise ScoringError(f"case {case.id}: MBPP cases need expected={{'tests': [...], 'imports': [...]}}")
+        raise ScoringError(
+            f"case {case.id}: MBPP cases need expected={{'tests': [...], 'imports': [...]}}", case_id=case.id
+        )
     imports = "\n".join(str(i) for i in expected.get("imports", ()))
     asserts = "\n".join(str(t) for t in expected["tests"])
     return f"{imports}\n{code}\n\n{asserts}\n"
@@ -54,7 +54,9 @@ def _tests_of(case: Case) -> str:
     if isinstance(case.expected, Mapping) and "tests" in case.expected:
         tests: Any = case.expected["tests"]
         return tests if isinstance(tests, str) else "\n".join(str(t) for t in tests)
-    raise ScoringError(f"case {case.id}: expected answer must be test code (str) or {{'tests': ...}}")
+    raise ScoringError(
+        f"case {case.id}: expected answer must be test code (str) or {{'tests': ...}}", case_id=case.id
+    )
 
 
 def plain_program(code: str, case: Case) -> str:
@@ -72,7 +74,7 @@ BUILDERS: dict[str, ProgramBuilder] = {
 class CodeAgainstTests(Scorer):
     """Correct when the code in the output passes the case's tests in the sandbox.
 
-    Loops, forks, sockets and memory hogs end as a failed score with the sandbox's reason as the detail.
+    Loops, forks, sockets and memory hogs end as a rejection with the sandbox's reason.
     """
 
     name = "code"
@@ -91,20 +93,10 @@ class CodeAgainstTests(Scorer):
         self.limits = limits or Limits()
         self.extract = extract
 
-    def run(self, output: str, case: Case) -> SandboxResult:
-        code = extract_code(output) if self.extract else output
-        return run_python(self.build(code, case), limits=self.limits)
-
-    def score(self, output: str, case: Case) -> Score:
-        return _to_score(self.run(output, case))
-
-    async def ascore(self, output: str, case: Case) -> Score:
-        return _to_score(await asyncio.to_thread(self.run, output, case))
+    def check_for(self, case: Case) -> PassesTests:
+        self.build("", case)  # a case without usable tests is a ScoringError now, not a failed run later
+        return PassesTests(lambda code: self.build(code, case), limits=self.limits, extract=self.extract)
 
     def describe(self) -> str:
         lim = self.limits
         return f"code({self._builder_name},wall={lim.wall_s},cpu={lim.cpu_s},mem={lim.memory_mb})"
-
-
-def _to_score(result: SandboxResult) -> Score:
-    return Score(result.passed, result.status, "" if result.passed else f"{result.status}: {result.detail}")

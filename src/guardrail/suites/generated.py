@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hypothesis import HealthCheck, Phase, find, given, seed, settings
 from hypothesis import strategies as st
@@ -17,10 +17,6 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from .case import Case, Suite
 from .scorers import Scorer
-
-if TYPE_CHECKING:
-    from ..models.base import Model
-    from ..templates import Candidate, PromptSpace
 
 T = TypeVar("T")
 
@@ -133,16 +129,3 @@ def draw(strategy: st.SearchStrategy[T], n: int, *, seed_value: int = 0) -> list
 
     collect()
     return list(seen.values())
-
-
-def prompt_fails(
-    model: Model, space: PromptSpace, candidate: Candidate, scorer: Scorer, train: Sequence[Case] = ()
-) -> Callable[[Case], bool]:
-    """A ``fails`` predicate for ``GeneratedSuite.shrink``: the candidate's answer scores wrong."""
-    bound = scorer.with_labels(candidate.labels) if candidate.labels else scorer
-
-    def fails(case: Case) -> bool:
-        completion = model.complete(space.render(candidate, case, train).request)
-        return not bound.score(completion.text, case).correct
-
-    return fails

@@ -1,6 +1,8 @@
-"""``LLMJudge``: a model grades the output, and a check reads its verdict.
+"""``LLMJudge``: a model grades the output, through a Guard whose check reads its verdict.
 
-The judge's own answer is untrusted output too: its verdict counts only when the verdict check accepts it.
+The judge's own answer is untrusted output too: it counts only when the verdict check accepts it. The judge
+is a ``Guard`` with one attempt (an unreadable verdict is a wrong score, not a retry loop), so its calls
+are traced, metered and cached like any other.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._sync import run_sync
+from .._text import clip, show_value
 from ..checks.base import Check, ErrorDetail, Verdict
+from ..guard import Budget, Guard
 from ..models.base import Model
-from ..models.types import Request
-from ..templates import Template
+from ..prompt import Prompt, Template
 from .case import Case
-from .scorers import Score, Scorer
+from .scorers import Scorer
 
 DEFAULT_JUDGE_TEMPLATE = """\
 You are grading an answer.
@@ -48,10 +51,52 @@ class VerdictWord(Check):
         return Verdict.reject(
             ErrorDetail(
                 check=self.name,
-                message=f"the verdict {str(value)[:80]!r} does not start with one of {self.yes + self.no}",
+                code="verdict.unreadable",
+                message=f"the verdict {clip(str(value), 80)!r} does not start with one of "
+                f"{self.yes + self.no}",
                 feedback="Answer with one word: yes or no.",
                 expected="yes or no",
                 offset=0,
+                found=first or None,
+            )
+        )
+
+
+class JudgedBy(Check):
+    """Accepts an output when the judge's guarded verdict for ``case`` says it is correct."""
+
+    name = "judge"
+
+    def __init__(self, guard: Guard, case: Case, accept: Callable[[Any], bool]):
+        self.guard = guard
+        self.case = case
+        self.accept = accept
+
+    def check(self, value: Any) -> Verdict:
+        return run_sync(self.acheck(value), "LLMJudge check")
+
+    async def acheck(self, value: Any) -> Verdict:
+        output = value if isinstance(value, str) else str(value)
+        result = await self.guard.arun(
+            output=output, expected=self.case.expected, case=dict(self.case.variables)
+        )
+        said = result.last.output if result.last else ""
+        if not result.ok:
+            feedback = result.last.verdict.feedback() if result.last else "no verdict"
+            return self._reject("judge.unreadable", f"the judge's verdict was unreadable: {feedback}", said)
+        if not self.accept(result.value):
+            return self._reject("judge.rejected", f"the judge said no ({clip(said.strip(), 60)!r})", said)
+        return Verdict.accept(result.value)
+
+    def _reject(self, code: str, message: str, said: str) -> Verdict:
+        return Verdict.reject(
+            ErrorDetail(
+                check=self.name,
+                code=code,
+                message=message,
+                feedback="A grader judged that answer incorrect.",
+                expected=show_value(self.case.expected),
+                found=clip(said.strip(), 60),
             )
         )
 
@@ -78,19 +123,11 @@ class LLMJudge(Scorer):
         self.template = template if isinstance(template, Template) else Template(template, name="judge")
         self.verdict = verdict or VerdictWord()
         self.accept = accept
-        self.request = {"max_tokens": 8, "temperature": 0.0, **(request or {})}
+        self.prompt = Prompt(self.template, params={"max_tokens": 8, "temperature": 0.0, **(request or {})})
+        self.guard = Guard(model, self.prompt, self.verdict, budget=Budget(attempts=1), stream=False)
 
-    async def ascore(self, output: str, case: Case) -> Score:
-        prompt = self.template.render(output=output, expected=case.expected, case=dict(case.variables))
-        completion = await self.model.acomplete(Request(prompt=prompt, **self.request))
-        verdict = self.verdict.check(completion.text)
-        if not verdict.ok:
-            return Score(False, None, f"the judge's verdict was unreadable: {verdict.feedback()}")
-        ok = bool(self.accept(verdict.value))
-        return Score(ok, verdict.value, "" if ok else f"the judge said no ({completion.text.strip()[:60]!r})")
-
-    def score(self, output: str, case: Case) -> Score:
-        return run_sync(self.ascore(output, case), "LLMJudge.score")
+    def check_for(self, case: Case) -> JudgedBy:
+        return JudgedBy(self.guard, case, self.accept)
 
     def describe(self) -> str:
         return f"judge({self.model.model_id},{self.template.fingerprint},{self.verdict.name})"

@@ -1,46 +1,70 @@
-"""Scorers: did an output give a case's known answer?
+"""Scorers: a scorer turns a case into the check its output must pass.
 
-A scorer never raises because of what the model wrote: a wrong, empty or unparseable output is a
-``Score`` with ``correct=False`` and a ``detail`` saying why. ``ScoringError`` is for broken case data (an
-expected answer the scorer cannot read), which a study records against that case and goes on.
+``scorer.check_for(case)`` is an answer check (``guardrail.checks.answers``), a parse-then-compare
+pipeline, code against the case's tests, or an LLM judge; ``score(output, case)`` runs it and gives the
+``Verdict``. So a benchmark's assertion is the same kind of object the Guard runs.
+
+A wrong, empty or unparseable output is a rejecting verdict, never an exception. ``ScoringError`` (raised by
+``check_for``) is for broken case data, an expected answer the scorer cannot read, which a study records
+against that case and goes on.
+
+``describe()`` identifies a scorer's configuration stably: study stores key stored outcomes on it, and
+rescore stored outputs (without calling the model) when it changes.
 """
 
 from __future__ import annotations
 
-import math
 import operator
-import re
-import string
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..checks.base import Check
+from ..checks.answers import (
+    Compare,
+    ExactAnswer,
+    LabelAnswer,
+    LabelReader,
+    NormalizedAnswer,
+    NumericAnswer,
+    NumericMode,
+    RegexAnswer,
+    compile_pattern,
+    extract_number,
+    normalize,
+    parse_number,
+)
+from ..checks.base import Check, Verdict
 from ..errors import ScoringError
 from .case import Case
 
-
-@dataclass(frozen=True)
-class Score:
-    correct: bool
-    #: What the scorer read from the output (the extracted number, label, parsed value...).
-    answer: Any = None
-    detail: str = ""
+__all__ = [
+    "Exact",
+    "LabelOf",
+    "Normalized",
+    "Numeric",
+    "ParseThenCompare",
+    "Regex",
+    "Scorer",
+    "extract_number",
+    "normalize",
+]
 
 
 class Scorer(ABC):
-    """Judges one output against one case."""
+    """Turns a case into the check that judges an output for it."""
 
     name: str = "scorer"
 
     @abstractmethod
-    def score(self, output: str, case: Case) -> Score:
-        """Score ``output`` for ``case``; bad output gives ``correct=False``, never an exception."""
+    def check_for(self, case: Case) -> Check:
+        """The check for ``case``; raises ``ScoringError`` when the case's expected answer is unusable."""
 
-    async def ascore(self, output: str, case: Case) -> Score:
-        """Async form; scorers that call models or subprocesses override it."""
-        return self.score(output, case)
+    def score(self, output: str, case: Case) -> Verdict:
+        """``output`` judged for ``case``: a bad output is a rejecting verdict, never an exception."""
+        return self.check_for(case).check(output)
+
+    async def ascore(self, output: str, case: Case) -> Verdict:
+        return await self.check_for(case).acheck(output)
 
     def with_labels(self, words: Mapping[str, str]) -> Scorer:
         """This scorer for a prompt that writes ``words[label]`` for each canonical label."""
@@ -54,12 +78,15 @@ class Scorer(ABC):
         return f"{type(self).__name__}({self.describe()!r})"
 
 
-def _expected_text(case: Case) -> str:
+def expected_text(case: Case) -> str:
+    """The case's expected answer as text; a ``ScoringError`` when it is not text-like."""
     if isinstance(case.expected, str):
         return case.expected
     if isinstance(case.expected, bool | int | float):
         return str(case.expected)
-    raise ScoringError(f"case {case.id}: expected answer {case.expected!r} is not text; use another scorer")
+    raise ScoringError(
+        f"case {case.id}: expected answer {case.expected!r} is not text; use another scorer", case_id=case.id
+    )
 
 
 class Exact(Scorer):
@@ -71,31 +98,11 @@ class Exact(Scorer):
         self.strip = strip
         self.first_line = first_line
 
-    def score(self, output: str, case: Case) -> Score:
-        text = output.strip().split("\n", 1)[0] if self.first_line else output
-        text = text.strip() if self.strip else text
-        want = _expected_text(case)
-        want = want.strip() if self.strip else want
-        ok = text == want
-        return Score(ok, text, "" if ok else f"expected {want!r}, got {_short(text)!r}")
+    def check_for(self, case: Case) -> ExactAnswer:
+        return ExactAnswer(expected_text(case), strip=self.strip, first_line=self.first_line)
 
     def describe(self) -> str:
         return f"exact(strip={self.strip},first_line={self.first_line})"
-
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans(dict.fromkeys(string.punctuation, " "))
-
-
-def normalize(text: str, *, drop_articles: bool = True) -> str:
-    """SQuAD-style normalization: lower case, no punctuation, no articles, single spaces.
-
-    Articles stay when nothing else would (so the choice ``(A)`` normalizes to ``a``, not to nothing).
-    """
-    plain = " ".join(text.lower().translate(_PUNCT).split())
-    if not drop_articles:
-        return plain
-    return " ".join(_ARTICLES.sub(" ", plain).split()) or plain
 
 
 class Normalized(Scorer):
@@ -109,42 +116,11 @@ class Normalized(Scorer):
     def __init__(self, *, first_line: bool = True):
         self.first_line = first_line
 
-    def score(self, output: str, case: Case) -> Score:
-        text = _first_line(output) if self.first_line else output
-        got, want = normalize(text), normalize(_expected_text(case))
-        ok = got == want
-        return Score(ok, got, "" if ok else f"expected {want!r}, got {_short(got)!r}")
+    def check_for(self, case: Case) -> NormalizedAnswer:
+        return NormalizedAnswer(expected_text(case), first_line=self.first_line)
 
     def describe(self) -> str:
         return f"normalized(first_line={self.first_line})"
-
-
-_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
-_HASHES = re.compile(r"####\s*\$?\s*(" + _NUMBER.pattern + ")")
-NumericMode = Literal["auto", "hashes", "last", "first"]
-
-
-def parse_number(text: str) -> float | None:
-    """A number as written (``1,234``, ``-3.5``, ``.5``), or None."""
-    try:
-        return float(text.replace(",", "").replace("$", "").strip())
-    except ValueError:
-        return None
-
-
-def extract_number(output: str, mode: NumericMode = "auto") -> float | None:
-    """The answer number: after ``####`` (``hashes``), the last or first number, or ``auto``: ``####`` if
-    present, else the last number."""
-    if mode in ("auto", "hashes"):
-        m = _HASHES.search(output)
-        if m:
-            return parse_number(m.group(1))
-        if mode == "hashes":
-            return None
-    numbers = _NUMBER.findall(output)
-    if not numbers:
-        return None
-    return parse_number(numbers[0] if mode == "first" else numbers[-1])
 
 
 class Numeric(Scorer):
@@ -157,15 +133,13 @@ class Numeric(Scorer):
         self.abs_tol = abs_tol
         self.rel_tol = rel_tol
 
-    def score(self, output: str, case: Case) -> Score:
+    def check_for(self, case: Case) -> NumericAnswer:
         want = case.expected if isinstance(case.expected, int | float) else parse_number(str(case.expected))
         if want is None or isinstance(want, bool):
-            raise ScoringError(f"case {case.id}: expected answer {case.expected!r} is not a number")
-        got = extract_number(output, self.mode)
-        if got is None:
-            return Score(False, None, f"no number found ({self.mode}) in {_short(output)!r}")
-        ok = math.isclose(got, float(want), abs_tol=self.abs_tol, rel_tol=self.rel_tol)
-        return Score(ok, got, "" if ok else f"expected {float(want):g}, got {got:g}")
+            raise ScoringError(
+                f"case {case.id}: expected answer {case.expected!r} is not a number", case_id=case.id
+            )
+        return NumericAnswer(want, mode=self.mode, abs_tol=self.abs_tol, rel_tol=self.rel_tol)
 
     def describe(self) -> str:
         return f"numeric(mode={self.mode},abs_tol={self.abs_tol},rel_tol={self.rel_tol})"
@@ -187,23 +161,19 @@ class Regex(Scorer):
         which: Literal["first", "last"] = "first",
         normalize_text: bool = True,
     ):
-        try:
-            self.pattern = re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid scorer regex {pattern!r}: {exc}") from None
+        self.pattern = compile_pattern(pattern)
         self.group = group
-        self.which = which
+        self.which: Literal["first", "last"] = which
         self.normalize_text = normalize_text
 
-    def score(self, output: str, case: Case) -> Score:
-        matches = list(self.pattern.finditer(output))
-        if not matches:
-            return Score(False, None, f"no match for /{self.pattern.pattern}/ in {_short(output)!r}")
-        m = matches[0] if self.which == "first" else matches[-1]
-        got = m.group(self.group) or ""
-        want = _expected_text(case)
-        ok = normalize(got) == normalize(want) if self.normalize_text else got == want
-        return Score(ok, got, "" if ok else f"expected {want!r}, extracted {_short(got)!r}")
+    def check_for(self, case: Case) -> RegexAnswer:
+        return RegexAnswer(
+            expected_text(case),
+            self.pattern,
+            group=self.group,
+            which=self.which,
+            normalize_text=self.normalize_text,
+        )
 
     def describe(self) -> str:
         return f"regex({self.pattern.pattern!r},group={self.group},which={self.which})"
@@ -221,20 +191,9 @@ class LabelOf(Scorer):
     name = "label"
 
     def __init__(self, labels: Mapping[str, Sequence[str]] | Sequence[str], *, search: bool = False):
-        if isinstance(labels, Mapping):
-            self.labels = {str(k): tuple(str(w) for w in v) or (str(k),) for k, v in labels.items()}
-        else:
-            self.labels = {str(k): (str(k),) for k in labels}
-        if not self.labels:
-            raise ValueError("LabelOf needs at least one label")
+        self.reader = LabelReader(labels, search=search)
+        self.labels = self.reader.labels
         self.search = search
-        words = [
-            (normalize(w, drop_articles=False), label)
-            for label, ws in self.labels.items()
-            for w in (*ws, label)
-        ]
-        # Longest first, so 'very good' wins over 'good'.
-        self._words = sorted({(w, lab) for w, lab in words if w}, key=lambda p: (-len(p[0]), p[0]))
         self._description = (
             f"label({sorted((k, sorted(v)) for k, v in self.labels.items())},search={self.search})"
         )
@@ -244,27 +203,16 @@ class LabelOf(Scorer):
         return LabelOf(merged, search=self.search)
 
     def read(self, output: str) -> str | None:
-        text = normalize(output, drop_articles=False)
-        if not self.search:
-            for word, label in self._words:
-                if text == word or text.startswith(word + " "):
-                    return label
-            return None
-        best: tuple[int, int, str] | None = None
-        for word, label in self._words:
-            m = re.search(r"(?:^| )" + re.escape(word) + r"(?: |$)", text)
-            if m and (best is None or (m.start(), -len(word)) < (best[0], best[1])):
-                best = (m.start(), -len(word), label)
-        return best[2] if best else None
+        return self.reader.read(output)
 
-    def score(self, output: str, case: Case) -> Score:
-        want = _expected_text(case)
+    def check_for(self, case: Case) -> LabelAnswer:
+        want = expected_text(case)
         if want not in self.labels:
-            raise ScoringError(f"case {case.id}: expected label {want!r} is not one of {sorted(self.labels)}")
-        got = self.read(output)
-        if got is None:
-            return Score(False, None, f"no label of {sorted(self.labels)} in {_short(output)!r}")
-        return Score(got == want, got, "" if got == want else f"expected {want!r}, got {got!r}")
+            raise ScoringError(
+                f"case {case.id}: expected label {want!r} is not one of {sorted(self.labels)}",
+                case_id=case.id,
+            )
+        return LabelAnswer(want, self.reader)
 
     def describe(self) -> str:
         return self._description
@@ -273,8 +221,8 @@ class LabelOf(Scorer):
 class ParseThenCompare(Scorer):
     """Run a guardrail ``Check`` on the output; compare the value it accepts with the expected answer.
 
-    A rejected output scores wrong, with the check's feedback as the detail. ``compare`` defaults to
-    equality; ``expected`` can turn the case's stored answer into the value to compare with.
+    A rejected output scores wrong with the check's own errors. ``compare`` defaults to equality;
+    ``expected`` can turn the case's stored answer into the value to compare with.
     """
 
     name = "parse"
@@ -290,24 +238,9 @@ class ParseThenCompare(Scorer):
         self.compare = compare
         self.expected = expected
 
-    def score(self, output: str, case: Case) -> Score:
-        verdict = self.check.check(output)
-        if not verdict.ok:
-            return Score(False, None, f"rejected by {self.check.name}: {verdict.feedback()}")
+    def check_for(self, case: Case) -> Check:
         want = self.expected(case) if self.expected else case.expected
-        ok = bool(self.compare(verdict.value, want))
-        return Score(ok, verdict.value, "" if ok else f"parsed {verdict.value!r}, expected {want!r}")
+        return self.check >> Compare(want, self.compare)
 
     def describe(self) -> str:
         return f"parse({self.check.name},{getattr(self.compare, '__name__', 'compare')})"
-
-
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
-
-
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

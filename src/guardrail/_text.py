@@ -1,6 +1,7 @@
-"""Showing untrusted values inside error messages, safely and briefly.
+"""Showing untrusted text (model outputs, case data, server replies) briefly and safely: the one place
+guardrail clips text for messages, traces and reports.
 
-Feedback goes back to the model over HTTP as UTF-8, so it must never carry a lone surrogate, and it must
+Feedback goes back to models over HTTP as UTF-8, so nothing shown may carry a lone surrogate, and it must
 stay short however large or deep the offending value is.
 """
 
@@ -23,10 +24,18 @@ def encodable(text: str) -> str:
 
 
 def clip(text: str, limit: int = 200) -> str:
-    """``text`` cut to about ``limit`` characters (with an ellipsis) and made UTF-8 safe."""
+    """``text`` cut to at most ``limit`` characters (the last one an ellipsis) and made UTF-8 safe."""
     if len(text) > limit:
-        text = text[: limit - 1] + "…"
+        text = text[: max(0, limit - 1)] + "…"
     return encodable(text)
+
+
+def quoted(text: str, limit: int = 120) -> str:
+    """``text`` as a JSON string literal (newlines and quotes escaped), at most ``limit`` characters."""
+    shown = json.dumps(text[: limit + 1], ensure_ascii=False)
+    if len(shown) > limit or len(text) > limit + 1:
+        shown = shown[: max(1, limit - 4)] + '..."'
+    return encodable(shown)
 
 
 def show_value(value: Any, limit: int = 60) -> str:
