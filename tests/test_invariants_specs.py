@@ -7,8 +7,7 @@ import inspect
 import pytest
 
 from guardrail.errors import ConfigurationError
-from guardrail.invariants.annotations import AnnotationCheck, check_annotations
-from guardrail.invariants.specs import check_spec, spec_verdict
+from guardrail.invariants.specs import AnnotationCheck, check_annotations, check_spec, spec_verdict
 
 
 def clamp(x: int, lo: int, hi: int) -> int:

@@ -25,14 +25,15 @@ from typing import Any, Literal
 
 import z3
 
-from ..checks.base import ErrorDetail, Verdict
-from ..errors import ConfigurationError
-from .candidates import parse_expression
-from .evaluate import NotEvaluable, compile_term
-from .load_python import SubsetError, SubsetReader
-from .problem import Variable
-from .program import Assign, Sort, Value
-from .symbolic import SymbolicContext, to_z3
+from ...checks.base import ErrorDetail, Verdict
+from ...errors import ConfigurationError
+from ..problems.load_python import SubsetError, SubsetReader
+from ..problems.problem import Variable
+from ..problems.program import Assign
+from ..problems.symbolic import SymbolicContext, to_z3
+from ..problems.term_eval import NotEvaluable, compile_term
+from ..problems.values import Sort, Value
+from ..propose.candidates import parse_expression
 
 SpecStatus = Literal["proven", "refuted", "tested", "rejected", "unknown"]
 RESULT = "result"
@@ -329,4 +330,8 @@ def spec_verdict(result: SpecResult) -> Verdict:
     """A ``Verdict`` for the Guard: accepted only when proven (tested specs are reported, not accepted)."""
     if result.proven:
         return Verdict.accept(result)
-    return Verdict.reject(ErrorDetail(check="spec", message=result.message, feedback=result.feedback()))
+    return Verdict.reject(
+        ErrorDetail(
+            check="spec", message=result.message, feedback=result.feedback(), code=f"spec.{result.status}"
+        )
+    )
