@@ -165,10 +165,31 @@ def specs_document(summary: Mapping[str, Any]) -> Document:
         table(
             ["function", "line", "spec", "requires", "ensures", "evidence", "annotations"],
             [_function_row(r) for r in rows],
-            classes=[str(r.get("status", "")).split(":")[0] for r in rows],
+            classes=[str(r.get("status", "")) for r in rows],
         ),
     ]
+    answers = [line for r in rows for line in _answer_lines(r)]
+    if answers:
+        doc.section("What the model proposed").blocks += [
+            text("Every answer, in order, with what the checks said (accepted answers say so)."),
+            bullets(answers),
+        ]
     return doc
+
+
+def _answer_lines(row: Mapping[str, Any]) -> list[str]:
+    annotation = row.get("annotation") or {}
+    asked = [("annotation", a) for a in annotation.get("answers", [])] + [
+        ("spec", a) for a in row.get("answers", [])
+    ]
+    lines = []
+    for i, (kind, answer) in enumerate(asked, 1):
+        said = answer.get("feedback")
+        verdict = "accepted" if not said else clip(" ".join(str(said).split()), 240)
+        # Model text inside a `code` span: its own backticks would end the span early.
+        shown = clip(" / ".join(str(answer.get("answer", "")).split("\n")), 160).replace("`", "'")
+        lines.append(f"`{row.get('function', '?')}` {kind} answer {i}: `{shown}` → {verdict}")
+    return lines
 
 
 def label(status: str) -> str:

@@ -12,11 +12,11 @@ the good parts of a wrong answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 import z3
@@ -95,22 +95,39 @@ class PromptBuilder:
         )
 
 
+class HistoryPrompt(Protocol):
+    """A few-shot prompt that can show this task's rejected attempts in its examples' layout."""
+
+    def render(self, history: Sequence[dict[str, str]] = (), **unused: Any) -> str: ...
+
+
+def shown_invariant(attempt: Attempt) -> dict[str, str]:
+    """How a rejected invariant appears in the prompt's history."""
+    return {"answer": answer_text(attempt.output) or "(empty)", "feedback": attempt.verdict.feedback()}
+
+
 class FewShotRepair(Repair):
-    """Re-render the prompt with each rejected answer and its feedback, in the examples' own layout."""
+    """Re-render the prompt with each rejected answer and its feedback, in the examples' own layout.
+
+    ``shown`` turns an attempt into the fields the template's history shows (an invariant's by default).
+    """
 
     name = "few-shot-feedback"
     #: Repairs are sampled (see below), so an identical error twice is not yet a reason to stop.
     stops_on_repeat = False
 
-    def __init__(self, builder: PromptBuilder, temperature: float = 0.7):
+    def __init__(
+        self,
+        builder: HistoryPrompt,
+        temperature: float = 0.7,
+        shown: Callable[[Attempt], dict[str, str]] = shown_invariant,
+    ):
         self.builder = builder
         self.temperature = temperature
+        self.shown = shown
 
     def next_request(self, original: Request, history: list[Attempt]) -> Request:
-        shown = [
-            {"answer": answer_text(a.output) or "(empty)", "feedback": a.verdict.feedback()} for a in history
-        ]
-        prompt = self.builder.render(shown)
+        prompt = self.builder.render([self.shown(a) for a in history])
         # Greedy decoding of a small model tends to repeat the rejected answer; sampling gives it a chance to
         # take the feedback another way. The sample index makes each retry its own (cacheable) request.
         update: dict[str, Any] = {

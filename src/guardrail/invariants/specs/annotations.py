@@ -41,16 +41,18 @@ class Annotated:
     source: str
 
 
-def _function(source: str) -> ast.FunctionDef:
+def _function(source: str, name: str | None = None) -> ast.FunctionDef:
+    """The one function of ``source``, or its top-level function ``name``."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ConfigurationError(
             f"the function source does not parse (line {exc.lineno}): {exc.msg}"
         ) from None
-    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and name in (None, n.name)]
     if len(funcs) != 1:
-        raise ConfigurationError("give the source of exactly one function (def ...)")
+        wanted = f"a function named {name}" if name else "exactly one function (def ...)"
+        raise ConfigurationError(f"give the source of {wanted}")
     func = funcs[0]
     if func.body[0].lineno == func.lineno:
         raise ConfigurationError(
@@ -60,7 +62,7 @@ def _function(source: str) -> ast.FunctionDef:
 
 
 def _shape(func: ast.FunctionDef) -> str:
-    """Everything about the signature except annotations."""
+    """Everything about the signature except annotations (decorators are not part of a header)."""
     args = func.args
     kinds = [
         [a.arg for a in args.posonlyargs],
@@ -70,22 +72,36 @@ def _shape(func: ast.FunctionDef) -> str:
         [args.kwarg.arg] if args.kwarg else [],
     ]
     defaults = [ast.dump(d) for d in args.defaults] + [ast.dump(d) if d else "" for d in args.kw_defaults]
-    decorators = [ast.dump(d) for d in func.decorator_list]
-    return repr((func.name, kinds, defaults, decorators))
+    return repr((func.name, kinds, defaults))
 
 
 class AnnotationCheck(Check):
-    """Accepts a model's annotated ``def`` header for ``source`` when mypy --strict passes on the result."""
+    """Accepts a model's annotated ``def`` header for ``source`` when mypy --strict passes on the result.
+
+    ``source`` is one function's source, or — with ``function`` naming one of its top-level functions — a
+    whole module: then mypy checks the module (so the function's imports and helpers are known), calls to
+    unannotated helpers are allowed, and only mypy's errors inside the function count.
+    """
 
     name = CHECK_NAME
 
-    def __init__(self, source: str, *, timeout_s: float = 120.0, mypy_args: tuple[str, ...] = ("--strict",)):
+    def __init__(
+        self,
+        source: str,
+        *,
+        function: str | None = None,
+        timeout_s: float = 120.0,
+        mypy_args: tuple[str, ...] = ("--strict",),
+    ):
         if importlib.util.find_spec("mypy") is None:
-            raise ConfigurationError("checking annotations needs mypy; install it with: pip install mypy")
+            raise ConfigurationError(
+                "checking annotations needs mypy; install it with: pip install 'guardrail[specs]'"
+            )
         self.source = textwrap.dedent(source)
-        self.function = _function(self.source)
+        self.function = _function(self.source, function)
+        self.module = function is not None
         self.timeout_s = timeout_s
-        self.mypy_args = mypy_args
+        self.mypy_args = (*mypy_args, "--allow-untyped-calls") if self.module else mypy_args
 
     def check(self, value: object) -> Verdict:
         text = str(value).strip()
@@ -113,6 +129,10 @@ class AnnotationCheck(Check):
             )
         annotated = self._insert(header)
         errors = self._mypy(annotated)
+        if errors is not None and self.module:
+            first, last = self._span(header)
+            errors = [(line, e) for line, e in errors if line is None or first <= line <= last]
+            errors = errors or None
         if errors is None:
             return Verdict.accept(Annotated(header, annotated))
         if not errors:
@@ -132,12 +152,14 @@ class AnnotationCheck(Check):
             )
         )
 
+    def _span(self, header: str) -> tuple[int, int]:
+        """The first and last line of the function in the annotated source (the header is one line)."""
+        header_end = _header_end(self.source, self.function)
+        end = self.function.end_lineno or self.function.lineno
+        return self.function.lineno, self.function.lineno + (end - 1 - header_end)
+
     def _insert(self, header: str) -> str:
-        lines = self.source.splitlines()
-        start = self.function.lineno - 1
-        end = _header_end(self.source, self.function)
-        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-        return "\n".join([*lines[:start], indent + header, *lines[end + 1 :]]) + "\n"
+        return _with_header(self.source, self.function, header)
 
     def _mypy(self, source: str) -> list[tuple[int | None, str]] | None:
         """None when mypy passes; otherwise its error lines (line number, text)."""
@@ -160,12 +182,27 @@ class AnnotationCheck(Check):
         for line in done.stdout.splitlines():
             parts = line.split(":", 3)
             if len(parts) == 4 and parts[1].strip().isdigit() and "error" in parts[3]:
+                where = "file" if self.module else "function"
                 errors.append(
-                    (int(parts[1]), f"line {parts[1]} of the annotated function: {parts[3].strip()}")
+                    (int(parts[1]), f"line {parts[1]} of the annotated {where}: {parts[3].strip()}")
                 )
         return errors or [
             (None, clip((done.stdout + done.stderr).strip(), 300) or f"exit status {done.returncode}")
         ]
+
+
+def replace_header(source: str, header: str, function: str | None = None) -> str:
+    """``source`` with the ``def`` header of its function (or of its top-level ``function``) replaced by
+    ``header``, which is text: it is put in as written, never run."""
+    return _with_header(textwrap.dedent(source), _function(textwrap.dedent(source), function), header)
+
+
+def _with_header(source: str, func: ast.FunctionDef, header: str) -> str:
+    lines = source.splitlines()
+    start = func.lineno - 1
+    end = _header_end(source, func)
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    return "\n".join([*lines[:start], indent + header, *lines[end + 1 :]]) + "\n"
 
 
 def _header_end(source: str, func: ast.FunctionDef) -> int:
@@ -202,6 +239,8 @@ def _reject(kind: str, message: str, feedback: str) -> Verdict:
     )
 
 
-def check_annotations(source: str, answer: str, *, timeout_s: float = 120.0) -> Verdict:
-    """Shorthand for ``AnnotationCheck(source).check(answer)``."""
-    return AnnotationCheck(source, timeout_s=timeout_s).check(answer)
+def check_annotations(
+    source: str, answer: str, *, function: str | None = None, timeout_s: float = 120.0
+) -> Verdict:
+    """Shorthand for ``AnnotationCheck(source, function=function).check(answer)``."""
+    return AnnotationCheck(source, function=function, timeout_s=timeout_s).check(answer)

@@ -1,47 +1,48 @@
-"""Specs for small Python functions: a model suggests a pre- and a postcondition, guardrail checks them.
+"""Checking a spec (a pre- and a postcondition) of a small Python function.
 
 The conditions are ``python_expr`` text over the parameters (and ``result`` in the postcondition), parsed into
 Z3 terms like loop invariants — never evaluated by Python. Then:
 
-* if the function is in the provable subset (int/bool parameters; assignments, ``if``/``elif``/``else`` and
-  ``return`` over ints and bools), its body is executed symbolically with Python's ``ast`` and Z3 decides
-  ``pre ⇒ post`` on every path: **proven**, or **refuted** with concrete inputs;
-* otherwise (loops, calls, other types, or Z3 answering unknown) the function is called on inputs that
-  hypothesis draws from the precondition's parameters and the postcondition is evaluated on each result:
-  **tested, not proven** — or **refuted** by the failing input hypothesis shrank.
+* if the function is in the provable subset (``prove.py``), Z3 decides ``pre ⇒ post`` on every path:
+  **proven**, or **refuted** with concrete inputs;
+* otherwise (loops, calls, or Z3 answering unknown) hypothesis draws inputs that satisfy the precondition,
+  the function runs on them and the postcondition is judged on each result (``testing.py``): **tested, not
+  proven** — or **refuted** by the failing input hypothesis shrank.
 
-The function is the user's own code (the caller hands it over as a callable); only the conditions come
-from the model.
+``check_spec`` takes a live callable (the caller's own code, run in-process); ``check_file_spec`` takes a
+function read from a file, which runs only inside ``guardrail.sandbox``. Only the conditions come from a
+model, and they are interpreted, never executed.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
-import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import z3
 
+from ..._text import clip
 from ...checks.base import ErrorDetail, Verdict
 from ...errors import ConfigurationError
-from ..problems.load_python import SubsetError, SubsetReader
 from ..problems.problem import Variable
-from ..problems.program import Assign
-from ..problems.symbolic import SymbolicContext, to_z3
-from ..problems.term_eval import NotEvaluable, compile_term
 from ..problems.values import Sort, Value
 from ..propose.candidates import parse_expression
+from . import testing
+from .functions import RESULT, PythonFile, PythonFunction, SpecSignature
+from .prove import Refutation, Unsupported, function_node, refute, symbolic_paths
 
-SpecStatus = Literal["proven", "refuted", "tested", "rejected", "unknown"]
-RESULT = "result"
+SpecStatus = Literal["proven", "refuted", "tested", "rejected", "unknown", "unsupported"]
+CHECK_NAME = "spec"
 
 
 @dataclass
 class SpecResult:
-    """What the checks concluded about a pre/postcondition pair."""
+    """What the checks concluded about a pre/postcondition pair.
+
+    ``counterexample`` holds the inputs of a refutation and, when the function returned, ``result``.
+    """
 
     status: SpecStatus
     message: str
@@ -53,29 +54,83 @@ class SpecResult:
     def proven(self) -> bool:
         return self.status == "proven"
 
+    @property
+    def code(self) -> str:
+        return f"spec.{self.status}"
+
     def feedback(self) -> str:
         """One sentence for the model."""
         return self.message
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "counterexample": self.counterexample,
+            "tests": self.tests,
+            "errors": self.errors,
+        }
 
-class _Unsupported(Exception):
-    """The function is outside the provable subset; the reason says which construct."""
+
+@dataclass(frozen=True)
+class Conditions:
+    """A parsed spec: the texts as written and their Z3 terms."""
+
+    pre: str
+    post: str
+    pre_term: z3.BoolRef = field(compare=False)
+    post_term: z3.BoolRef = field(compare=False)
 
 
-def _signature(function: Callable[..., Any]) -> list[Variable]:
-    params: list[Variable] = []
-    for p in inspect.signature(function).parameters.values():
-        sort: Sort
-        if p.annotation in (int, "int"):
-            sort = "Int"
-        elif p.annotation in (bool, "bool"):
-            sort = "Bool"
-        else:
-            raise ConfigurationError(
-                f"parameter {p.name} of {function.__name__} needs an int or bool annotation to be specified"
-            )
-        params.append(Variable(p.name, sort))
-    return params
+def parse_conditions(signature: SpecSignature, pre: str, post: str, *, timeout_ms: int = 10_000) -> Verdict:
+    """``Conditions`` when both texts are meaningful conditions over the signature; otherwise a rejection
+    per faulty condition, coded ``spec.parse``, ``spec.unknown_name``, ``spec.ill_typed``, ``spec.vacuous``.
+    """
+    params = list(signature.params)
+    verdicts = {
+        "precondition": parse_expression(pre, params, linear=False, check=CHECK_NAME, code_prefix="spec"),
+        "postcondition": parse_expression(
+            post, [*params, signature.result], linear=False, check=CHECK_NAME, code_prefix="spec"
+        ),
+    }
+    errors = [
+        replace(e, message=f"{name}: {e.message}", feedback=f"The {name}: {e.feedback}")
+        for name, v in verdicts.items()
+        for e in v.errors
+    ]
+    if errors:
+        return Verdict.reject(*errors)
+    pre_term, post_term = verdicts["precondition"].value, verdicts["postcondition"].value
+    for name, term, text in (("precondition", pre_term, pre), ("postcondition", post_term, post)):
+        if not isinstance(term, z3.BoolRef):
+            return _reject("ill_typed", f"The {name} {clip(text, 80)} is a number; write a condition.")
+    assert isinstance(pre_term, z3.BoolRef) and isinstance(post_term, z3.BoolRef)
+    if _unsatisfiable(pre_term, timeout_ms):
+        return _reject(
+            "vacuous",
+            f"No input satisfies the precondition {clip(pre, 80)}: every function meets such a spec.",
+        )
+    if _unsatisfiable(z3.Not(post_term), timeout_ms):
+        return _reject(
+            "vacuous", f"The postcondition {clip(post, 80)} holds for any result: it says nothing."
+        )
+    return Verdict.accept(Conditions(pre.strip(), post.strip(), pre_term, post_term))
+
+
+def _unsatisfiable(term: z3.BoolRef, timeout_ms: int) -> bool:
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(term)
+    return bool(solver.check() == z3.unsat)
+
+
+def _reject(kind: str, sentence: str) -> Verdict:
+    return Verdict.reject(
+        ErrorDetail(check=CHECK_NAME, message=sentence, feedback=sentence, code=f"spec.{kind}")
+    )
+
+
+# --- the two entry points ---------------------------------------------------------------------------------
 
 
 def check_spec(
@@ -90,248 +145,125 @@ def check_spec(
 
     ``pre`` mentions the parameters; ``post`` the parameters and ``result``. Parameters must be annotated
     ``int`` or ``bool`` (a ``ConfigurationError`` says so otherwise). The result's sort is read from the
-    return annotation (int unless it says bool).
+    return annotation (int unless it says bool). ``function`` is called in this process when it is tested.
     """
-    params = _signature(function)
-    returns: Sort = "Bool" if inspect.signature(function).return_annotation in (bool, "bool") else "Int"
-    result_var = Variable(RESULT, returns)
-    if any(p.name == RESULT for p in params):
-        raise ConfigurationError(f"{function.__name__} has a parameter named {RESULT!r}; rename it")
-    pre_verdict = parse_expression(pre, params, linear=False)
-    post_verdict = parse_expression(post, [*params, result_var], linear=False)
-    rejected = [
-        (name, v) for name, v in (("precondition", pre_verdict), ("postcondition", post_verdict)) if not v.ok
-    ]
-    if rejected:
-        return SpecResult("rejected", " ".join(f"The {name}: {v.feedback()}" for name, v in rejected))
-    pre_term, post_term = pre_verdict.value, post_verdict.value
-    if not (isinstance(pre_term, z3.BoolRef) and isinstance(post_term, z3.BoolRef)):
-        return SpecResult("rejected", "Pre- and postconditions must be conditions, not numbers.")
-    if _valid(post_term, timeout_ms):
-        return SpecResult("rejected", f"The postcondition {post} holds for any result: it says nothing.")
+    signature = _signature(function)
+    parsed = parse_conditions(signature, pre, post, timeout_ms=timeout_ms)
+    if not parsed.ok:
+        return SpecResult("rejected", " ".join(e.feedback for e in parsed.errors))
 
-    try:
-        paths = _symbolic_paths(function, params)
-    except _Unsupported as exc:
-        return _test(function, params, result_var, pre_term, post_term, max_examples, f"not provable: {exc}")
-    return _prove(function, params, result_var, pre_term, post_term, paths, timeout_ms, max_examples)
+    def run(task: dict[str, Any]) -> dict[str, Any]:
+        return testing.run_in_process(function, task)
+
+    return decide(signature, parsed.value, lambda: function_node(function), run, timeout_ms, max_examples)
 
 
-def _valid(term: z3.BoolRef, timeout_ms: int) -> bool:
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(z3.Not(term))
-    return bool(solver.check() == z3.unsat)
+def check_file_spec(
+    file: PythonFile,
+    function: PythonFunction,
+    conditions: Conditions,
+    signature: SpecSignature,
+    *,
+    timeout_ms: int = 10_000,
+    max_examples: int = 200,
+) -> SpecResult:
+    """``check_spec`` for a function read from ``file``: proven on its ``ast``, or tested in the sandbox."""
+
+    def node() -> Any:
+        return function.node
+
+    def run(task: dict[str, Any]) -> dict[str, Any]:
+        return testing.run_in_sandbox(
+            file.text, function.name, {**task, "call_seconds": testing.CALL_SECONDS}
+        )
+
+    return decide(signature, conditions, node, run, timeout_ms, max_examples)
 
 
-def _prove(
-    function: Callable[..., Any],
-    params: list[Variable],
-    result_var: Variable,
-    pre: z3.BoolRef,
-    post: z3.BoolRef,
-    paths: list[tuple[z3.BoolRef, z3.ExprRef]],
+def decide(
+    signature: SpecSignature,
+    conditions: Conditions,
+    node: Callable[[], Any],
+    run_tests: Callable[[dict[str, Any]], dict[str, Any]],
     timeout_ms: int,
     max_examples: int,
 ) -> SpecResult:
-    for condition, value in paths:
-        solver = z3.Solver()
-        solver.set("timeout", timeout_ms)
-        solver.add(pre, condition, z3.Not(z3.substitute(post, (result_var.term(), value))))
-        answer = solver.check()
-        if answer == z3.sat:
-            model = solver.model()
-            inputs = {p.name: _value(model, p.term()) for p in params}
-            returned = _value(model, value)
-            shown = ", ".join(f"{k} = {v}" for k, v in inputs.items())
-            return SpecResult(
-                "refuted",
-                f"The postcondition fails for {shown}: the function returns {returned} there.",
-                counterexample={**inputs, RESULT: returned},
-            )
-        if answer == z3.unknown:
-            return _test(
-                function, params, result_var, pre, post, max_examples, f"Z3: {solver.reason_unknown()}"
-            )
-    return SpecResult("proven", "Proven by Z3 on every path of the function.")
-
-
-def _value(model: z3.ModelRef, term: z3.ExprRef) -> Value:
-    value = model.eval(term, model_completion=True)
-    return int(value.as_long()) if z3.is_int_value(value) else bool(z3.is_true(value))
-
-
-# --- symbolic execution of the provable subset ------------------------------------------------------------
-
-
-def _symbolic_paths(
-    function: Callable[..., Any], params: list[Variable]
-) -> list[tuple[z3.BoolRef, z3.ExprRef]]:
-    """Every path through the body as (path condition, returned term)."""
+    """Prove where the function is in the subset; test (``run_tests``) where it is not or Z3 gives up."""
+    pre, post = conditions.pre_term, conditions.post_term
     try:
-        source = textwrap.dedent(inspect.getsource(function))
-    except (OSError, TypeError) as exc:
-        raise _Unsupported(f"the source of {function.__name__} is not available") from exc
-    tree = ast.parse(source)
-    # Report the file's line numbers, not the snippet's.
-    ast.increment_lineno(tree, function.__code__.co_firstlineno - 1)
-    func = next((n for n in tree.body if isinstance(n, ast.FunctionDef)), None)
-    if func is None:
-        raise _Unsupported("not a plain function definition")
-    reader = SubsetReader()
-    for p in params:
-        reader.declare(p.name, p.sort, func)
-    ctx = SymbolicContext(dict(reader.sorts), "spec")
-    env = {p.name: p.term() for p in params}
-    body = [s for s in func.body if not _is_docstring(s)]
-    return _run(body, env, z3.BoolVal(True), reader, ctx)
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return (
-        isinstance(stmt, ast.Expr)
-        and isinstance(stmt.value, ast.Constant)
-        and isinstance(stmt.value.value, str)
-    )
-
-
-def _run(
-    stmts: list[ast.stmt],
-    env: dict[str, z3.ExprRef],
-    path: z3.BoolRef,
-    reader: SubsetReader,
-    ctx: SymbolicContext,
-) -> list[tuple[z3.BoolRef, z3.ExprRef]]:
-    for i, s in enumerate(stmts):
-        try:
-            if isinstance(s, ast.Return):
-                if s.value is None:
-                    raise _Unsupported(f"line {s.lineno}: a bare return gives None, not a value")
-                return [(path, to_z3(reader.expr(s.value), env, ctx))]
-            if isinstance(s, ast.If):
-                cond = to_z3(reader.condition(s.test), env, ctx)
-                rest = stmts[i + 1 :]
-                return _run(list(s.body) + rest, dict(env), z3.And(path, cond), reader, ctx) + _run(
-                    list(s.orelse) + rest, dict(env), z3.And(path, z3.Not(cond)), reader, ctx
-                )
-            if isinstance(s, ast.Pass):
-                continue
-            # Assignments and updates go through the loop reader, which checks the subset and types.
-            produced = reader.statement(s, top=False)
-        except SubsetError as exc:
-            raise _Unsupported(f"line {s.lineno}: {exc}") from None
-        for stmt in produced:
-            if not isinstance(stmt, Assign):
-                raise _Unsupported(f"line {s.lineno}: only assignments, if/else and return can be proven")
-            ctx.sorts[stmt.target] = reader.sorts[stmt.target]
-            env[stmt.target] = to_z3(stmt.value, env, ctx)
-    raise _Unsupported("a path reaches the end of the function without return")
-
-
-# --- property testing -----------------------------------------------------------------------------------
-
-
-def _test(
-    function: Callable[..., Any],
-    params: list[Variable],
-    result_var: Variable,
-    pre: z3.BoolRef,
-    post: z3.BoolRef,
-    max_examples: int,
-    why: str,
-) -> SpecResult:
+        function = symbolic_paths(node(), signature)
+    except Unsupported as exc:
+        why = f"not provable: {exc}"
+    else:
+        found = refute(signature, pre, post, function, timeout_ms)
+        if found is None:
+            return SpecResult("proven", "Proven by Z3 on every path of the function.")
+        if isinstance(found, Refutation):
+            returned = {} if found.returned is None else {signature.result.name: found.returned}
+            return _refuted({**found.inputs, **returned}, signature.result.name, found.problem, 0)
+        why = found
     try:
-        pre_holds, post_holds = compile_term(pre), compile_term(post)
-    except NotEvaluable as exc:
+        task = testing.job(signature, pre, post, max_examples=max_examples, call_seconds=None)
+    except testing.NotTestable as exc:
         return SpecResult("unknown", f"Could neither prove nor test the spec ({why}; {exc}).")
-    try:
-        # hypothesis is only needed here, for code outside the provable subset.
-        from hypothesis import HealthCheck, Phase, assume, given, settings
-        from hypothesis import strategies as st
-        from hypothesis.errors import Unsatisfiable
-    except ImportError:
-        raise ConfigurationError(
-            f"testing specs needs hypothesis ({why}); install it with: pip install hypothesis"
-        ) from None
-    failures: list[dict[str, Value]] = []
-    ran = 0
+    return _tested(run_tests(task), signature.result.name, why)
 
-    ranges = _ranges(params, pre)
-    strategies = {p.name: st.integers(*ranges[p.name]) if p.sort == "Int" else st.booleans() for p in params}
 
-    @settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(st.fixed_dictionaries(strategies))
-    def prop(inputs: dict[str, Value]) -> None:
-        nonlocal ran
-        assume(_truth(pre_holds, inputs))
-        ran += 1
-        returned = function(**inputs)
-        if not isinstance(returned, bool | int):
-            raise AssertionError(f"returned {type(returned).__name__}, not a number")
-        if not _truth(post_holds, {**inputs, RESULT: returned}):
-            failures[:] = [{**inputs, RESULT: returned}]
-            raise AssertionError("postcondition failed")
+def _tested(answer: dict[str, Any], result: str, why: str) -> SpecResult:
+    status = answer.get("status")
+    tests = int(answer.get("tests", 0))
+    if status == "passed":
+        return SpecResult("tested", f"Tested on {tests} inputs, not proven ({why}).", tests=tests)
+    if status == "failed":
+        inputs = dict(answer.get("inputs", {}))
+        returned = answer.get("returned")
+        return _refuted(
+            {**inputs, result: returned} if "returned" in answer else inputs,
+            result,
+            answer.get("problem"),
+            tests,
+        )
+    if status == "unsatisfiable":
+        return SpecResult("unknown", f"No test input satisfied the precondition ({why}).")
+    detail = clip(str(answer.get("detail", "")), 200)
+    stderr = (answer.get("stderr") or "").strip().splitlines()
+    if stderr and stderr[-1].strip() not in detail:
+        detail += f": {clip(stderr[-1], 200)}"
+    return SpecResult("unknown", f"Could not test the function ({detail}); {why}.", errors=[detail])
 
-    try:
-        prop()
-    except Unsatisfiable:
-        return SpecResult("unknown", f"No test input satisfied the precondition ({why}).", tests=0)
-    except AssertionError:
-        if failures:
-            failing = failures[0]
-            shown = ", ".join(f"{k} = {v}" for k, v in failing.items() if k != RESULT)
-            return SpecResult(
-                "refuted",
-                f"The postcondition fails for {shown}: the function returns {failing[RESULT]} there.",
-                counterexample=failing,
-                tests=ran,
+
+def _refuted(counterexample: dict[str, Any], result: str, problem: str | None, tests: int) -> SpecResult:
+    shown = ", ".join(f"{k} = {v}" for k, v in counterexample.items() if k != result)
+    if problem is not None:
+        message = f"For {shown} the function {problem}; the spec has to exclude such inputs."
+    else:
+        message = f"The postcondition fails for {shown}: the function returns {counterexample[result]} there."
+    return SpecResult("refuted", message, counterexample=counterexample, tests=tests)
+
+
+def _signature(function: Callable[..., Any]) -> SpecSignature:
+    params: list[Variable] = []
+    for p in inspect.signature(function).parameters.values():
+        sort: Sort
+        if p.annotation in (int, "int"):
+            sort = "Int"
+        elif p.annotation in (bool, "bool"):
+            sort = "Bool"
+        else:
+            raise ConfigurationError(
+                f"parameter {p.name} of {function.__name__} needs an int or bool annotation to be specified"
             )
-        raise
-    return SpecResult("tested", f"Tested on {ran} inputs, not proven ({why}).", tests=ran)
-
-
-def _ranges(params: list[Variable], pre: z3.BoolRef, limit: int = 1000) -> dict[str, tuple[int, int]]:
-    """For each int parameter, the smallest interval within ±``limit`` that the precondition allows, so that
-    hypothesis draws inputs that mostly satisfy it instead of discarding them."""
-    box = [z3.And(p.term() >= -limit, p.term() <= limit) for p in params if p.sort == "Int"]
-    ranges: dict[str, tuple[int, int]] = {}
-    for p in params:
-        if p.sort != "Int":
-            continue
-        bounds = []
-        for minimize in (True, False):
-            opt = z3.Optimize()
-            opt.set("timeout", 1000)
-            opt.add(pre, *box)
-            (opt.minimize if minimize else opt.maximize)(p.term())
-            bounds.append(
-                _value(opt.model(), p.term()) if opt.check() == z3.sat else (-limit if minimize else limit)
-            )
-        low, high = int(bounds[0]), int(bounds[1])
-        ranges[p.name] = (low, high) if low <= high else (-limit, limit)
-    return ranges
-
-
-def _truth(compiled: Callable[[dict[str, Value]], Value], env: dict[str, Value]) -> bool:
-    try:
-        return bool(compiled(env))
-    except ZeroDivisionError:
-        return False
+        if p.name == RESULT:
+            raise ConfigurationError(f"{function.__name__} has a parameter named {RESULT!r}; rename it")
+        params.append(Variable(p.name, sort))
+    returns: Sort = "Bool" if inspect.signature(function).return_annotation in (bool, "bool") else "Int"
+    return SpecSignature(tuple(params), Variable(RESULT, returns))
 
 
 def spec_verdict(result: SpecResult) -> Verdict:
-    """A ``Verdict`` for the Guard: accepted only when proven (tested specs are reported, not accepted)."""
+    """A ``Verdict`` for a Guard: accepted only when proven (tested specs are reported, not accepted)."""
     if result.proven:
         return Verdict.accept(result)
     return Verdict.reject(
-        ErrorDetail(
-            check="spec", message=result.message, feedback=result.feedback(), code=f"spec.{result.status}"
-        )
+        ErrorDetail(check=CHECK_NAME, message=result.message, feedback=result.feedback(), code=result.code)
     )
