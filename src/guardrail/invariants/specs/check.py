@@ -16,6 +16,7 @@ model, and they are interpreted, never executed.
 
 from __future__ import annotations
 
+import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -169,7 +170,9 @@ def check_file_spec(
 ) -> SpecResult:
     """``check_spec`` for a function read from ``file``: proven on its ``ast``, or tested in the sandbox."""
 
-    def node() -> Any:
+    def node() -> ast.FunctionDef:
+        if not isinstance(function.node, ast.FunctionDef):
+            raise Unsupported("async functions cannot be proven")
         return function.node
 
     def run(task: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +186,7 @@ def check_file_spec(
 def decide(
     signature: SpecSignature,
     conditions: Conditions,
-    node: Callable[[], Any],
+    node: Callable[[], ast.FunctionDef],
     run_tests: Callable[[dict[str, Any]], dict[str, Any]],
     timeout_ms: int,
     max_examples: int,
