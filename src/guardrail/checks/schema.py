@@ -1,25 +1,34 @@
 """``Schema`` and ``ToolCalls``: validate a model's JSON (or an already parsed value) with pydantic.
 
 pydantic does the validating; this module turns its structured errors into ``ErrorDetail``s whose path is
-pydantic's ``loc`` and whose feedback is one sentence a model can act on (``At $.age: input should be a
-valid integer, unable to parse string as an integer; got "forty".``). Nothing from the output can raise:
-pydantic's JSON parser has its own recursion limit, and any other failure (a user validator raising, a
-RecursionError) becomes a rejecting verdict.
+pydantic's ``loc``, whose code is pydantic's error type (``schema.int_parsing``; see ``checks.codes``) and
+whose feedback is one sentence a model can act on (``At $.age: input should be a valid integer, unable to
+parse string as an integer; got "forty".``). Nothing from the output can raise: pydantic's JSON parser
+has its own recursion limit, and any other failure (a user validator raising, a RecursionError) becomes a
+rejecting verdict.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pydantic_core
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 
-from guardrail._text import clip, show_value
-from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, PathItem, Verdict, too_long
+from guardrail._text import clip, show_char, show_value
+from guardrail.checks.base import (
+    DEFAULT_MAX_CHARS,
+    Check,
+    ErrorDetail,
+    PathItem,
+    Verdict,
+    line_and_column,
+    too_long,
+)
 from guardrail.errors import ConfigurationError
 from guardrail.models.types import Completion, ToolCall
 
@@ -84,13 +93,12 @@ class Schema(Check):
             raise ConfigurationError(
                 f"{self.name} is in mode='json' and needs JSON text, but was given a {type(value).__name__}"
             )
-        if as_json:
-            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
-                return rejection
-            value = _utf8(value, self.name, ())
-            if isinstance(value, Verdict):
-                return value
-        return _validate(self.adapter, value, as_json, self.name, (), self.max_errors)
+        if not as_json:
+            return _validate(self.adapter, value, None, self.name, (), self.max_errors, _SCHEMA_CODES)
+        rejected = _json_text_rejected(value, self.name, (), self.max_chars)
+        if rejected is not None:
+            return rejected
+        return _validate(self.adapter, value, value, self.name, (), self.max_errors, _SCHEMA_CODES)
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,9 @@ class ValidatedCall:
     name: str
     arguments: BaseModel
     id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": self.arguments.model_dump(mode="json"), "id": self.id}
 
 
 ToolSpec = Tool | tuple[str, type[BaseModel]] | tuple[str, type[BaseModel], str]
@@ -179,11 +190,18 @@ class ToolCalls(Check):
         errors: list[ErrorDetail] = []
         if len(calls) < self.min_calls:
             errors.append(
-                self._error((), "no tool call", f"Call one of the tools: {self._known()}.", "a tool call")
+                self._error(
+                    "tool.none",
+                    (),
+                    "no tool call" if not calls else f"{len(calls)} tool calls, fewer than {self.min_calls}",
+                    f"Call one of the tools: {self._known()}.",
+                    "a tool call",
+                )
             )
         if self.max_calls is not None and len(calls) > self.max_calls:
             errors.append(
                 self._error(
+                    "tool.too_many",
                     (),
                     f"{len(calls)} tool calls, more than the {self.max_calls} allowed",
                     f"Make at most {self.max_calls} tool call{'s' if self.max_calls != 1 else ''}.",
@@ -209,21 +227,21 @@ class ToolCalls(Check):
         if not isinstance(name, str) or name not in self.tools:
             return Verdict.reject(
                 self._error(
+                    "tool.unknown",
                     (i, "name"),
                     f"unknown tool {show_value(name)}",
                     f"There is no tool named {show_value(name)}; call one of: {self._known()}.",
                     f"one of: {self._known()}",
                 )
             )
-        as_json = isinstance(arguments, str)
-        if as_json:
-            if (rejection := too_long(self.name, arguments, self.max_chars)) is not None:
-                return rejection
-            arguments = _utf8(arguments, self.name, (i, "arguments"))
-            if isinstance(arguments, Verdict):
-                return arguments
+        where: tuple[PathItem, ...] = (i, "arguments")
+        text = arguments if isinstance(arguments, str) else None
+        if text is not None:
+            rejected = _json_text_rejected(text, self.name, where, self.max_chars)
+            if rejected is not None:
+                return rejected
         return _validate(
-            self._adapters[name], arguments, as_json, self.name, (i, "arguments"), self.max_errors
+            self._adapters[name], arguments, text, self.name, where, self.max_errors, _TOOL_CODES
         )
 
     def _calls(self, value: Any) -> list[tuple[str, Any, Any]] | Verdict:
@@ -231,21 +249,26 @@ class ToolCalls(Check):
         if isinstance(value, Completion):
             value = list(value.tool_calls) if value.tool_calls else value.text
         if isinstance(value, str):
-            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
-                return rejection
-            encoded = _utf8(value, self.name, ())
-            if isinstance(encoded, Verdict):
-                return encoded
+            text = value
+            rejected = _json_text_rejected(text, self.name, (), self.max_chars)
+            if rejected is not None:
+                return rejected
             try:
-                value = pydantic_core.from_json(encoded)
+                value = pydantic_core.from_json(text.encode("utf-8"))
             except Exception as e:  # ValueError for bad JSON, including nesting too deep
+                problem = clip(str(e), 100)
+                line, column, offset = _json_error_location(text, str(e))
                 return Verdict.reject(
-                    self._error(
-                        (),
-                        f"the tool calls are not valid JSON: {clip(str(e))}",
-                        f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
-                        f"the JSON was invalid: {clip(str(e), 100)}.",
-                        "valid JSON",
+                    ErrorDetail(
+                        check=self.name,
+                        code="json.invalid",
+                        message=f"the tool calls are not valid JSON: {clip(str(e))}",
+                        feedback=f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
+                        f"the JSON was invalid: {problem}.",
+                        expected="valid JSON",
+                        line=line,
+                        column=column,
+                        offset=offset,
                     )
                 )
         items = value if isinstance(value, list | tuple) else [value]
@@ -264,6 +287,7 @@ class ToolCalls(Check):
                     continue
             return Verdict.reject(
                 self._error(
+                    "tool.not_a_call",
                     (i,) if isinstance(value, list | tuple) else (),
                     f"expected a tool call object, got {show_value(item)}",
                     'Write each tool call as {"name": "<tool>", "arguments": {...}}; '
@@ -276,8 +300,12 @@ class ToolCalls(Check):
     def _known(self) -> str:
         return ", ".join(self.tools)
 
-    def _error(self, path: tuple[PathItem, ...], message: str, feedback: str, expected: str) -> ErrorDetail:
-        return ErrorDetail(check=self.name, message=message, feedback=feedback, expected=expected, path=path)
+    def _error(
+        self, code: str, path: tuple[PathItem, ...], message: str, feedback: str, expected: str
+    ) -> ErrorDetail:
+        return ErrorDetail(
+            check=self.name, code=code, message=message, feedback=feedback, expected=expected, path=path
+        )
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -298,11 +326,13 @@ def _utf8(text: str, check: str, path: tuple[PathItem, ...]) -> bytes | Verdict:
         return Verdict.reject(
             ErrorDetail(
                 check=check,
-                message=f"the output holds a lone surrogate {text[e.start]!r} at offset {e.start}",
+                code="output.lone_surrogate",
+                message=f"the output holds a lone surrogate {show_char(text[e.start])} at offset {e.start}",
                 feedback=f"The answer contains an invalid character at offset {e.start}; write plain text.",
                 expected="valid Unicode text",
                 offset=e.start,
-                path=path,
+                path=path or None,
+                found=f"U+{ord(text[e.start]):04X}",
             )
         )
 
@@ -333,33 +363,75 @@ def _tool(spec: ToolSpec) -> Tool:
     return tool
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """How a check names pydantic's errors: ``schema.<type>`` for ``Schema``; for the arguments of a tool
+    call, one code for any validation error and one for arguments that are not JSON."""
+
+    of_type: Callable[[str], str]
+    not_json: str
+
+
+_SCHEMA_CODES = _Codes(of_type=lambda kind: f"schema.{kind}", not_json="json.invalid")
+_TOOL_CODES = _Codes(of_type=lambda _: "tool.arguments_invalid", not_json="tool.arguments_not_json")
+
+
+def _json_text_rejected(text: str, check: str, path: tuple[PathItem, ...], max_chars: int) -> Verdict | None:
+    """The rejection of JSON text before pydantic sees it: too long, or a lone surrogate."""
+    if (rejection := too_long(check, text, max_chars)) is not None:
+        return rejection
+    encoded = _utf8(text, check, path)
+    if isinstance(encoded, Verdict):
+        return encoded
+    return None
+
+
 def _validate(
     adapter: TypeAdapter[Any],
     value: Any,
-    as_json: bool,
+    text: str | None,
     check: str,
     prefix: tuple[PathItem, ...],
     max_errors: int,
+    codes: _Codes,
 ) -> Verdict:
+    """Validate ``value`` (JSON ``text`` when given, else a Python value) with pydantic."""
     try:
-        result = adapter.validate_json(value) if as_json else adapter.validate_python(value)
+        result = (
+            adapter.validate_json(text.encode("utf-8"))
+            if text is not None
+            else adapter.validate_python(value)
+        )
     except ValidationError as e:
-        details = [_detail(err, check, prefix) for err in e.errors(include_url=False)[: max_errors + 1]]
+        details = [
+            _detail(err, check, prefix, text, codes) for err in e.errors(include_url=False)[: max_errors + 1]
+        ]
         return Verdict.reject(*_capped(details, max_errors, check, total=e.error_count()))
     except Exception as e:  # a user validator raising on odd input, RecursionError, a hostile __eq__...
         return Verdict.reject(
             ErrorDetail(
                 check=check,
-                message=f"validation raised {type(e).__name__}: {clip(str(e))}",
-                feedback=f"The answer could not be validated ({type(e).__name__}: {clip(str(e), 100)}).",
+                code="schema.raised",
+                message=f"validation raised {type(e).__name__}: {_said(e)}",
+                feedback=f"The answer could not be validated ({type(e).__name__}: {clip(_said(e), 100)}).",
                 expected="a value the schema can validate",
                 path=prefix,
+                found=type(e).__name__,
             )
         )
     return Verdict.accept(result)
 
 
-def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
+def _said(e: Exception) -> str:
+    try:
+        return clip(str(e))
+    except Exception:  # an exception whose __str__ raises
+        return ""
+
+
+def _detail(
+    err: Any, check: str, prefix: tuple[PathItem, ...], text: str | None, codes: _Codes
+) -> ErrorDetail:
     kind: str = err["type"]
     msg: str = err["msg"]
     path = (*prefix, *err["loc"])
@@ -367,25 +439,56 @@ def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
     ctx = err.get("ctx") or {}
     if kind == "json_invalid":
         problem = clip(str(ctx.get("error", msg)), 120)
+        line, column, offset = _json_error_location(text or "", str(ctx.get("error", "")))
+        at = f"{where}, line {line}, column {column}" if line is not None and path else where
+        if line is not None and not path:
+            at = f"line {line}, column {column}"
         return ErrorDetail(
             check=check,
-            message=f"{where}: invalid JSON: {problem}",
+            code=codes.not_json,
+            message=f"{at}: invalid JSON: {problem}",
             feedback=f"The answer is not valid JSON: {problem}.",
             expected="valid JSON",
-            path=path,
+            line=line,
+            column=column,
+            offset=offset,
+            path=path or None,
         )
     said = msg[:1].lower() + msg[1:]
-    if kind == "missing":
-        feedback = f"At {where}: {said}."
-    else:
-        feedback = f"At {where}: {said}; got {show_value(err.get('input'))}."
+    found = show_value(err.get("input"))
+    feedback = f"At {where}: {said}." if kind == "missing" else f"At {where}: {said}; got {found}."
     return ErrorDetail(
         check=check,
+        code=codes.of_type(kind),
         message=f"{where}: {msg} [{kind}]",
         feedback=clip(feedback, 300),
         expected=_expected(kind, msg),
         path=path,
+        found=None if kind == "missing" else found,
     )
+
+
+_AT_LINE_COLUMN = re.compile(r"at line (\d+) column (\d+)$")
+
+
+def _json_error_location(text: str, error: str) -> tuple[int | None, int | None, int | None]:
+    """Line, column and offset (in characters of ``text``) of a pydantic/jiter JSON error, whose "line L
+    column C" counts bytes of the UTF-8 encoding."""
+    match = _AT_LINE_COLUMN.search(error)
+    if match is None:
+        return None, None, None
+    line, byte_column = int(match.group(1)), int(match.group(2))
+    line_start = 0
+    for _ in range(line - 1):
+        line_start = text.find("\n", line_start) + 1
+        if line_start == 0:
+            return None, None, None
+    line_end = text.find("\n", line_start)
+    line_text = text[line_start : len(text) if line_end < 0 else line_end]
+    encoded = line_text.encode("utf-8", "surrogatepass")[: max(0, byte_column - 1)]
+    offset = min(line_start + len(encoded.decode("utf-8", "ignore")), len(text))
+    line, column = line_and_column(text, offset)
+    return line, column, offset
 
 
 def _expected(kind: str, msg: str) -> str:
@@ -418,6 +521,7 @@ def _capped(
         *errors[:max_errors],
         ErrorDetail(
             check=check,
+            code="output.more_errors",
             message=f"... and {left_out}",
             feedback=f"Besides these, there are {left_out}; fix them all.",
             expected=None,
