@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from guardrail.cli import app
 from guardrail.errors import DataFileError
-from guardrail.invariants.specs import check_annotations
+from guardrail.invariants.specs import check_annotations, check_file_spec
 from guardrail.invariants.specs.command import SpecsSummary, run_specs
 from guardrail.invariants.specs.functions import SpecSignature, parse_functions
 from guardrail.invariants.specs.propose import (
@@ -258,16 +258,32 @@ def test_every_few_shot_example_passes_its_own_checks() -> None:
 
 def test_the_few_shot_specs_are_proven_or_tested_and_their_shown_failures_are_real(tmp_path: Path) -> None:
     examples = few_shot_examples(SPEC_EXAMPLES)
-    answers: list[str] = []
-    for example in examples:
-        answers += [f" {a['requires']}\n# Ensures: {a['ensures']}" for a in example.get("attempts", [])]
-        answers.append(f" {example['requires']}\n# Ensures: {example['ensures']}")
+    answers = [f" {e['requires']}\n# Ensures: {e['ensures']}" for e in examples]
     path = _file(tmp_path, *("\n\n" + e["function"] for e in examples))
     summary, _ = _run(path, answers)
-    for example, row in zip(examples, summary.functions, strict=True):
+    file = parse_functions(path.read_text(encoding="utf-8"), path)
+    for example, row, function in zip(examples, summary.functions, file.functions, strict=True):
         assert row.status in ("proven", "tested"), (row.function, row.message)
-        shown = [a["feedback"] for a in example.get("attempts", [])]
-        assert [a["feedback"] for a in row.answers[:-1]] == shown, row.function
+        signature = SpecSignature.of(function.node)
+        assert not isinstance(signature, str)
+
+        def verdict(pre: str, post: str) -> str:
+            parsed = SpecProposalCheck(signature).check(f" {pre}\n# Ensures: {post}")  # noqa: B023
+            assert parsed.ok, parsed.feedback()
+            return check_file_spec(file, function, parsed.value, signature, max_examples=50).status  # noqa: B023
+
+        # Each failure an example shows is real: at the inputs it names, the function returns what it says,
+        # the precondition allows them, and the postcondition fails there.
+        for attempt in example.get("attempts", []):
+            found = re.fullmatch(
+                r"The postcondition fails for (.*): the function returns (-?\d+|True|False) there\.",
+                attempt["feedback"],
+            )
+            assert found, attempt["feedback"]
+            pinned = " and ".join(f"{p.replace(' = ', ' == ')}" for p in found.group(1).split(", "))
+            at = f"({attempt['requires']}) and {pinned}"
+            assert verdict(at, f"result == {found.group(2)}") in ("proven", "tested")
+            assert verdict(at, attempt["ensures"]) == "refuted"
 
 
 def test_every_few_shot_annotation_passes_mypy_and_every_shown_failure_fails() -> None:

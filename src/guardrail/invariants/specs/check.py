@@ -238,7 +238,7 @@ def _tested(answer: dict[str, Any], result: str, why: str) -> SpecResult:
 def _refuted(counterexample: dict[str, Any], result: str, problem: str | None, tests: int) -> SpecResult:
     shown = ", ".join(f"{k} = {v}" for k, v in counterexample.items() if k != result)
     if problem is not None:
-        message = f"For {shown} the function {problem}; the spec has to exclude such inputs."
+        message = f"For {shown} the function {clip(problem, 160)}; the spec has to exclude such inputs."
     else:
         message = f"The postcondition fails for {shown}: the function returns {counterexample[result]} there."
     return SpecResult("refuted", message, counterexample=counterexample, tests=tests)

@@ -154,7 +154,7 @@ def run_property(function: Callable[..., Any], job: Mapping[str, Any]) -> dict[s
             failure.update(inputs=inputs, problem=f"does not return within {job['call_seconds']:g} s")
             raise Failed from None
         except Exception as exc:
-            failure.update(inputs=inputs, problem=f"raises {type(exc).__name__}: {str(exc)[:100]}")
+            failure.update(inputs=inputs, problem=f"raises {type(exc).__name__}: {exc}")
             raise Failed from None
         if not isinstance(returned, bool | int):
             failure.update(inputs=inputs, problem=f"returns a {type(returned).__name__}, not a number")
