@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._secrets import scrub
+
 
 class _Describable(Protocol):
     """A request, as errors see it (errors.py sits below the model layer and does not import it)."""
@@ -19,9 +21,14 @@ class _Describable(Protocol):
 
 
 class GuardrailError(Exception):
-    """Base class of every error guardrail raises on purpose."""
+    """Base class of every error guardrail raises on purpose.
+
+    The message is scrubbed of secrets (URL credentials, configured API keys) before it is stored: error
+    text often quotes what a server said, and a server may echo the key it was sent.
+    """
 
     def __init__(self, message: str) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
 
@@ -62,6 +69,28 @@ class _FileError(GuardrailError):
 
 class ModelFileError(_FileError):
     """A local model file is missing or unreadable."""
+
+
+class UnsafePathError(ConfigurationError):
+    """A file named in a study, space or template is outside the folders it may be read from.
+
+    ``path`` is the name as written, ``roots`` the folders it was allowed in, ``reason`` what was wrong
+    (absolute, leaves the folder through ``..`` or a symlink, a system folder, a hidden file, too large).
+    """
+
+    def __init__(self, message: str, *, path: str, roots: tuple[str, ...] = (), reason: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.roots = roots
+        self.reason = reason
+
+    def data(self) -> dict[str, Any]:
+        return {"path": self.path, "roots": list(self.roots), "reason": self.reason}
+
+
+class StoreError(_FileError):
+    """A SQLite file (the model cache, a study store) cannot be used: corrupted, truncated, not a database,
+    or the disk is full. ``path`` names the file; nothing read from it has been used."""
 
 
 class BackendError(GuardrailError):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._secrets import scrub, scrub_data
 from ._sync import run_sync
 from ._text import quoted
 from .checks.base import Check, ErrorDetail, Verdict
@@ -43,7 +44,7 @@ class Attempt:
         return self.completion.usage.total_tokens if self.completion else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "index": self.index,
             "strategy": self.strategy,
             "request": self.request.model_dump(mode="json", exclude_defaults=True),
@@ -54,6 +55,7 @@ class Attempt:
             "cached": bool(self.completion and self.completion.cached),
             "seconds": round(self.seconds, 4),
         }
+        return scrub_data(data)  # traces are written to files; a request may quote a secret
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class GuardResult:
                 at = f" at {where}" if where and where not in e.message else ""
                 lines.append(f"      ✗ {e.check}{at}: {e.message}")
                 lines.append(f"        → feedback: {e.feedback}")
-        return "\n".join(lines)
+        return scrub("\n".join(lines))
 
 
 # --- repair strategies --------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 ``Template`` is Jinja2 in a ``SandboxedEnvironment`` with ``StrictUndefined``: a template may only read the
 variables it is given, and an undefined one is an error that names the template, the variable and the
 line. Case data (and anything a model wrote) only ever enters as a variable value, so ``{{ ... }}`` inside
-data comes out literally; it is never template source.
+data comes out literally; it is never template source. The source itself comes from shared space and
+study files, so it is compiled and rendered within ``TemplateLimits`` (``guardrail._jinja``) and may read
+files (by name, or through ``{% include %}``, ``{% extends %}``, ``{% import %}``) only inside its roots:
+the folder of the file that named it and the shipped ``prompts/``.
 
 ``Prompt`` is a template plus how it is sent: as a text completion or as a chat user turn (with an
 optional system message), and the sampling parameters. The Guard, chain steps, search candidates and the
@@ -22,36 +25,23 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from jinja2 import Template as JinjaTemplate
 from jinja2 import (
-    FileSystemLoader,
-    StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
     meta,
 )
-from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import ConfigurationError, TemplateError
+from ._jinja import DEFAULT_LIMITS, BoundedEnvironment, ConfinedLoader, TemplateLimits, render_bounded
+from ._text import clip
+from .errors import ConfigurationError, TemplateError, UnsafePathError
 from .models.types import Message, Request
-from .resources import prompts_dir
+from .resources import confined_file, prompts_dir
 
 #: Request fields a ``Prompt`` may set (the text itself comes from the template).
 PARAMS = frozenset(Request.model_fields) - {"prompt", "messages"}
-
-
-def _environment(search_path: Sequence[Path]) -> SandboxedEnvironment:
-    # trim/lstrip let block tags sit on their own lines without leaving blank lines in the prompt.
-    return SandboxedEnvironment(
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        loader=FileSystemLoader([str(p) for p in search_path]),
-    )
 
 
 @runtime_checkable
@@ -62,13 +52,31 @@ class Renderable(Protocol):
 
 
 class Template:
-    """A Jinja2 prompt template, sandboxed and strict about undefined variables."""
+    """A Jinja2 prompt template: sandboxed, bounded by ``limits``, strict about undefined variables.
 
-    def __init__(self, source: str, *, name: str = "<string>", search_path: Sequence[Path] = ()):
+    ``search_path`` is where ``{% include %}`` and friends may read from (default: the shipped
+    ``prompts/``); nothing outside those folders can be read.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        name: str = "<string>",
+        search_path: Sequence[Path] = (),
+        limits: TemplateLimits = DEFAULT_LIMITS,
+    ):
         self.name = name
         self.source = source
+        self.limits = limits
         self._search_path = tuple(search_path) or (prompts_dir(),)
-        self._env = _environment(self._search_path)
+        self._env = BoundedEnvironment(ConfinedLoader(self._search_path, limits.max_source_chars))
+        if len(source) > limits.max_source_chars:
+            raise TemplateError(
+                f"template {name!r} is {len(source):,} characters long; the limit is "
+                f"{limits.max_source_chars:,}",
+                template=name,
+            )
         try:
             self._template: JinjaTemplate = self._env.from_string(source)
         except TemplateSyntaxError as exc:
@@ -76,6 +84,10 @@ class Template:
                 f"template {name!r}, line {exc.lineno}: {exc.message}; fix the template syntax",
                 template=name,
                 line=exc.lineno,
+            ) from None
+        except (RecursionError, MemoryError) as exc:
+            raise TemplateError(
+                f"template {name!r} cannot be compiled: {_failure(exc)}", template=name
             ) from None
         self._template.name = name
         self._template.filename = name
@@ -86,24 +98,46 @@ class Template:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Template:
+        """The template in the file ``path`` (a path the user gave); it may include files beside it."""
         p = Path(path)
         try:
+            size = p.stat().st_size
+            if size > 4 * DEFAULT_LIMITS.max_source_chars:
+                raise TemplateError(f"template file {str(p)!r} is {size:,} bytes; too large", template=str(p))
             source = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise TemplateError(
                 f"cannot read template file {str(p)!r}: {exc.strerror}", template=str(p)
             ) from None
+        except UnicodeDecodeError as exc:
+            raise TemplateError(
+                f"template file {str(p)!r} is not UTF-8: {exc.reason}", template=str(p)
+            ) from None
         return cls(source, name=str(p), search_path=(p.parent, prompts_dir()))
 
     @classmethod
-    def load(cls, name: str, *, base_dir: Path | None = None) -> Template:
-        """A template by file name: beside ``base_dir`` first, then in the shipped ``prompts/``."""
-        for root in ([base_dir] if base_dir else []) + [prompts_dir()]:
-            candidate = root / name
-            if candidate.is_file():
-                return cls.from_file(candidate)
-        where = f"{base_dir} or {prompts_dir()}" if base_dir else str(prompts_dir())
-        raise TemplateError(f"template {name!r} not found in {where}; check the file name", template=name)
+    def load(cls, name: str, *, base_dir: Path | None = None, roots: Sequence[Path] = ()) -> Template:
+        """A template by file name, as a space or study names it: beside ``base_dir`` first, then in
+        ``roots``, then in the shipped ``prompts/``.
+
+        The name must stay inside those folders: an absolute path, ``..`` or a symlink that leaves them, a
+        hidden file or a system folder (``/proc``) is refused with a ``TemplateError``.
+        """
+        search = _unique([base_dir, *roots, prompts_dir()])
+        try:
+            found = confined_file(
+                name, search, what="template", max_bytes=4 * DEFAULT_LIMITS.max_source_chars
+            )
+        except UnsafePathError as exc:
+            raise TemplateError(exc.message, template=name) from None
+        if found is None:
+            where = " or ".join(str(r) for r in search)
+            raise TemplateError(f"template {name!r} not found in {where}; check the file name", template=name)
+        template = cls.from_file(found)
+        # Includes resolve among the same folders as the template itself.
+        if search != template._search_path:
+            template = cls(template.source, name=template.name, search_path=_unique([found.parent, *search]))
+        return template
 
     @cached_property
     def variables(self) -> frozenset[str]:
@@ -115,9 +149,12 @@ class Template:
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:16]
 
     def render(self, **variables: Any) -> str:
-        """Render with ``variables`` as data. An undefined variable raises ``TemplateError``."""
+        """Render with ``variables`` as data. Every failure (an undefined variable, an unsafe operation, a
+        limit exceeded, a file refused) raises ``TemplateError``."""
         try:
-            return self._template.render(**variables)
+            return render_bounded(self._template.generate(**variables), self.limits)
+        except TemplateError:
+            raise
         except UndefinedError as exc:
             line = _line_of(exc, self.name)
             raise TemplateError(
@@ -136,9 +173,41 @@ class Template:
             raise TemplateError(
                 f"template {self.name!r} includes {exc.name!r}, which was not found", template=self.name
             ) from None
+        except UnsafePathError as exc:
+            raise TemplateError(f"template {self.name!r}: {exc.message}", template=self.name) from None
+        except TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template {self.name!r}: the included template {exc.filename or exc.name}, "
+                f"line {exc.lineno}: {exc.message}",
+                template=self.name,
+                line=exc.lineno,
+            ) from None
+        except (
+            Exception
+        ) as exc:  # OverflowError, RecursionError, MemoryError, TypeError, ...: all the template's
+            line = _line_of(exc, self.name)
+            raise TemplateError(
+                f"template {self.name!r}{_at(line)} failed: {_failure(exc)}", template=self.name, line=line
+            ) from None
 
     def __repr__(self) -> str:
         return f"Template({self.name!r})"
+
+
+def _unique(paths: Sequence[Path | None]) -> tuple[Path, ...]:
+    seen: list[Path] = []
+    for p in paths:
+        if p is not None and p not in seen:
+            seen.append(p)
+    return tuple(seen)
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it recurses too deeply"
+    if isinstance(exc, MemoryError):
+        return "it ran out of memory"
+    return f"{type(exc).__name__}: {clip(str(exc), 200)}"
 
 
 def _undefined_name(message: str) -> str:

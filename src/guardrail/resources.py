@@ -8,9 +8,10 @@ has them only at the repository root, two levels above this file's folder. The p
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, UnsafePathError
 
 GRAMMAR_SUFFIX = ".lark"
 
@@ -69,3 +70,61 @@ def grammar_path(name: str) -> Path:
             "(or pass the path of your own .lark file)"
         )
     return path
+
+
+# --- files named by studies, spaces and templates ------------------------------------------------------
+
+#: Folders no study may read from, wherever its roots are: the kernel's views of processes and devices.
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def confined_file(
+    name: str | Path, roots: Sequence[Path], *, what: str = "file", max_bytes: int | None = None
+) -> Path | None:
+    """The file ``name`` inside the first of ``roots`` that has it, or None when none has it.
+
+    ``name`` is relative to each root in turn. It is refused (``UnsafePathError``, naming the reason) when
+    it is absolute, when it leaves the roots (through ``..`` or a symlink: the *resolved* path must be inside
+    one of the resolved roots), when it is or goes through a hidden file (``.env``, ``.ssh/``), when it resolves into
+    ``/proc``, ``/sys`` or ``/dev``, or when it is larger than ``max_bytes``. This is how a shared study
+    file is kept from reading ``/proc/self/environ``, ``~/.ssh`` or ``../../secrets`` into a prompt.
+    """
+    text = str(name)
+    shown = tuple(str(r) for r in roots)
+
+    def refuse(reason: str) -> UnsafePathError:
+        where = " or ".join(shown) or "(no folder)"
+        return UnsafePathError(
+            f"{what} {text!r} is refused: {reason}. A {what} named in a study, a prompt space or a template "
+            f"must be a relative path to a file inside {where}; copy the file there",
+            path=text,
+            roots=shown,
+            reason=reason,
+        )
+
+    if not text or "\x00" in text:
+        raise refuse("it is empty or contains a NUL character")
+    relative = Path(text)
+    if relative.is_absolute() or text.startswith(("/", "\\")) or relative.drive:
+        raise refuse("it is an absolute path")
+    if any(part.startswith(".") and part not in (".", "..") for part in relative.parts):
+        raise refuse("it names a hidden file or folder")
+    escaped: str | None = None
+    allowed = [root.resolve() for root in roots]
+    for root, base in zip(roots, allowed, strict=True):
+        candidate = (base / relative).resolve()
+        if not candidate.exists():
+            continue
+        if not any(candidate.is_relative_to(folder) for folder in allowed):
+            escaped = f"it leaves {root} (through '..' or a symlink) and resolves to {candidate}"
+            continue
+        if any(candidate.is_relative_to(system) for system in SYSTEM_FOLDERS):
+            raise refuse(f"it resolves into the system folder {candidate}")
+        if not candidate.is_file():
+            continue
+        if max_bytes is not None and candidate.stat().st_size > max_bytes:
+            raise refuse(f"it is larger than {max_bytes:,} bytes")
+        return candidate
+    if escaped is not None:
+        raise refuse(escaped)
+    return None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from ..store import Database, default_cache_path
+from .._secrets import scrub
+from ..errors import StoreError
+from ..store import Database, default_cache_path, store_error
 from .base import Model, StreamItem
 from .types import Completion, Request
 
@@ -22,6 +26,15 @@ CREATE TABLE IF NOT EXISTS completions (
     created    REAL NOT NULL
 );
 """
+#: A digest of each stored completion, checked when it is read back: SQLite keeps no checksums of row
+#: contents, and a cache that returned a damaged answer would be silently wrong. (Added later: rows
+#: written before it have none and are read unchecked.)
+_DIGEST_COLUMN = "ALTER TABLE completions ADD COLUMN digest TEXT"
+
+
+def _digest(key: str, completion_json: str) -> str:
+    return hashlib.sha256(f"{key}\x00{completion_json}".encode()).hexdigest()[:16]
+
 
 #: Only complete answers are cached: an aborted or failed generation is not what the request would return.
 CACHEABLE = frozenset({"stop", "length", "tool_calls"})
@@ -50,11 +63,22 @@ class CompletionCache:
         self.path = self.db.path
         self._hits = self._misses = self._writes = 0
         self._lock = threading.Lock()
+        if not self._has_digest():
+            try:
+                with self.db.connection() as conn:
+                    conn.execute(_DIGEST_COLUMN)
+            except StoreError:
+                if not self._has_digest():  # else another process added it first
+                    raise
+
+    def _has_digest(self) -> bool:
+        rows = self.db.connection().execute("PRAGMA table_info(completions)").fetchall()
+        return "digest" in {row[1] for row in rows}
 
     def get(self, key: str) -> Completion | None:
         row = (
             self.db.connection()
-            .execute("SELECT completion FROM completions WHERE key = ?", (key,))
+            .execute("SELECT completion, digest FROM completions WHERE key = ?", (key,))
             .fetchone()
         )
         with self._lock:
@@ -62,18 +86,31 @@ class CompletionCache:
                 self._misses += 1
                 return None
             self._hits += 1
-        return Completion.model_validate_json(row[0])
+        text, digest = row
+        try:
+            if digest is not None and digest != _digest(key, text):
+                raise ValueError("the stored answer does not match its digest")
+            return Completion.model_validate_json(text)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise store_error(
+                self.path,
+                sqlite3.DatabaseError(
+                    f"database disk image is malformed: a cached answer is damaged ({exc})"
+                ),
+            ) from None
 
     def put(self, key: str, request: Request, completion: Completion) -> None:
         if completion.finish_reason not in CACHEABLE:
             return
         stored = completion.model_copy(update={"cached": False})
+        # Scrubbed here (not only by the store) so that the digest is of the text actually stored.
+        text = scrub(stored.model_dump_json())
         conn = self.db.connection()
         with conn:
             conn.execute(
-                "INSERT OR IGNORE INTO completions (key, model_id, request, completion, created)"
-                " VALUES (?,?,?,?,?)",
-                (key, completion.model_id, request.canonical_json(), stored.model_dump_json(), time.time()),
+                "INSERT OR IGNORE INTO completions (key, model_id, request, completion, created, digest)"
+                " VALUES (?,?,?,?,?,?)",
+                (key, completion.model_id, request.canonical_json(), text, time.time(), _digest(key, text)),
             )
         with self._lock:
             self._writes += 1

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .._secrets import scrub
 from ..errors import CassetteError, CassetteMiss
 from .base import Model, StreamItem
 from .cache import CACHEABLE
@@ -108,14 +109,16 @@ class Cassette:
             return
         # Timings vary run to run; leaving them out keeps re-recorded cassettes diff-clean.
         stored = completion.model_copy(update={"cached": False, "latency_s": 0.0})
-        line = json.dumps(
-            {
-                "model_id": model_id,
-                "request": request.model_dump(mode="json", exclude_defaults=True),
-                "completion": stored.model_dump(mode="json"),
-            },
-            sort_keys=True,
-            ensure_ascii=False,
+        line = scrub(
+            json.dumps(
+                {
+                    "model_id": model_id,
+                    "request": request.model_dump(mode="json", exclude_defaults=True),
+                    "completion": stored.model_dump(mode="json"),
+                },
+                sort_keys=True,
+                ensure_ascii=False,
+            )
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)

@@ -7,17 +7,19 @@ policy is explicit: exponential backoff with jitter, and the server's Retry-Afte
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
+import json
 import os
 import random
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from .._secrets import redact_url, remember, scrub_logs, split_credentials
 from .._text import clip
 from ..errors import (
     AuthenticationError,
@@ -32,6 +34,9 @@ from .base import Model, StreamItem
 from .types import Completion, Request, ToolCall, Usage, finish_reason
 
 T = TypeVar("T")
+
+# The SDK's HTTP client logs each request's URL at INFO; whatever reaches a log is scrubbed of secrets.
+scrub_logs("httpx", "httpx2", "httpcore", "openai")
 
 
 @dataclass(frozen=True)
@@ -72,22 +77,16 @@ def retry_after_seconds(headers: Any) -> float | None:
         return max(0.0, parsed.timestamp() - time.time())
 
 
-def redact_url(url: str) -> str:
-    """Drop any user:password@ from a URL so it can appear in ids, logs and errors."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
-
-
 class OpenAIModel(Model):
     """A model behind an OpenAI-compatible API.
 
     ``model=None`` asks the server which models it serves and takes the first (handy for single-model
     servers such as llama.cpp's). The API key is read from the environment variable ``api_key_env`` at
     construction and is kept only inside the SDK client: it never appears in ``model_id``, cache keys,
-    cassettes or error messages.
+    cassettes or error messages. Credentials written into the URL (``http://user:KEY@host/v1``) are taken
+    out of it at once and sent as HTTP Basic authentication, as httpx would have sent them, so the URL that
+    is logged, stored and shown carries none; both the key and those credentials are remembered as secrets
+    (``guardrail._secrets``), so a server that echoes them finds them masked in guardrail's errors.
     """
 
     streams_natively = True
@@ -105,7 +104,16 @@ class OpenAIModel(Model):
         seed: int | None = None,
     ) -> None:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        headers: dict[str, str] = {}
+        if base_url is not None:
+            base_url, user, password = split_credentials(base_url)
+            remember(user, password)
+            if user is not None or password is not None:
+                token = base64.b64encode(f"{user or ''}:{password or ''}".encode()).decode()
+                remember(token)
+                headers["Authorization"] = f"Basic {token}"
         key = os.environ.get(api_key_env)
+        remember(key)
         if not key:
             if base_url is None:
                 raise ConfigurationError(
@@ -120,6 +128,7 @@ class OpenAIModel(Model):
         self.base_url = base_url
         self._shown_url = redact_url(base_url) if base_url else "https://api.openai.com/v1"
         self._api_key = key
+        self._headers = headers
         self.timeout_s = timeout_s
         self.max_concurrency = max_concurrency
         self.retry = retry
@@ -138,7 +147,11 @@ class OpenAIModel(Model):
         entry = self._clients.get(id(loop))
         if entry is None:
             client = openai.AsyncOpenAI(
-                api_key=self._api_key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0
+                api_key=self._api_key,
+                base_url=self.base_url,
+                timeout=self.timeout_s,
+                max_retries=0,
+                default_headers=self._headers or None,
             )
             entry = (client, asyncio.Semaphore(self.max_concurrency))
             self._clients[id(loop)] = entry
@@ -207,6 +220,16 @@ class OpenAIModel(Model):
                     raise BackendUnavailable(
                         f"{kind} to {self._shown_url} while {what} ({attempt + 1} attempts); "
                         "is the server running and the base URL right?",
+                        url=self._shown_url,
+                        attempts=attempt + 1,
+                    ) from None
+                wait = self.retry.delay(attempt, None, self._rng)
+            except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
+                # A 200 whose body is not the JSON it should be (a proxy or server failing mid-answer).
+                if attempt >= self.retry.max_retries:
+                    raise BackendError(
+                        f"{self._shown_url} answered with malformed JSON while {what}, "
+                        f"{attempt + 1} attempts: {clip(str(exc), 200)}",
                         url=self._shown_url,
                         attempts=attempt + 1,
                     ) from None
@@ -292,43 +315,65 @@ class OpenAIModel(Model):
         )
 
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
+        """Stream ``request``; a stream that breaks off (a reset, a stall, malformed data, an end without a
+        finish reason) is asked again and continues where the broken one stopped: the consumer gets every
+        character once, and ``retries`` counts the repeat."""
         model = await self._model_name()
         client, sem = self._client()
         params = self._params(request, model) | {"stream": True}
         async with sem:
             started = time.perf_counter()
-            if request.messages is not None:
-                stream: Any = await self._with_retries(
-                    lambda: client.chat.completions.create(**params), "streaming a chat completion"
-                )
-            else:
-                stream = await self._with_retries(
-                    lambda: client.completions.create(**params), "streaming a completion"
-                )
-            parts: list[str] = []
-            reason: str | None = None
-            usage: Any = None
-            try:
-                async for chunk in stream:
-                    usage = getattr(chunk, "usage", None) or usage
-                    if not chunk.choices:
-                        continue
-                    choice = chunk.choices[0]
-                    if request.messages is not None:
-                        delta = choice.delta.content if choice.delta else None
-                    else:
-                        delta = choice.text
-                    reason = choice.finish_reason or reason
-                    if delta:
-                        parts.append(delta)
-                        yield delta
-            except openai.APIError as exc:
-                raise BackendError(
-                    f"{self._shown_url} broke off the stream: {clip(str(exc), 300)}", url=self._shown_url
-                ) from None
-            finally:
-                # Closing the response tells the server to stop generating (early abort).
-                await stream.close()
+            given = _Given()
+            broken = 0
+            while True:
+                if request.messages is not None:
+                    stream: Any = await self._with_retries(
+                        lambda: client.chat.completions.create(**params), "streaming a chat completion"
+                    )
+                else:
+                    stream = await self._with_retries(
+                        lambda: client.completions.create(**params), "streaming a completion"
+                    )
+                parts: list[str] = []
+                reason: str | None = None
+                usage: Any = None
+                failure: Exception | None = None
+                try:
+                    async for chunk in stream:
+                        usage = getattr(chunk, "usage", None) or usage
+                        if not chunk.choices:
+                            continue
+                        choice = chunk.choices[0]
+                        if request.messages is not None:
+                            delta = choice.delta.content if choice.delta else None
+                        else:
+                            delta = choice.text
+                        reason = choice.finish_reason or reason
+                        if delta:
+                            parts.append(delta)
+                            new = given.take(delta, self._shown_url)
+                            if new:
+                                yield new
+                    if reason is None:
+                        raise _CutShort("the stream ended without a finish reason")
+                except (openai.APIError, json.JSONDecodeError, _CutShort) as exc:
+                    failure = exc
+                finally:
+                    # Closing the response tells the server to stop generating (early abort).
+                    await stream.close()
+                if failure is None:
+                    break
+                if broken >= self.retry.max_retries:
+                    raise BackendError(
+                        f"{self._shown_url} broke off the stream {broken + 1} times: "
+                        f"{clip(str(failure), 300)}",
+                        url=self._shown_url,
+                        attempts=broken + 1,
+                    )
+                given.restart()
+                await asyncio.sleep(self.retry.delay(broken, None, self._rng))
+                broken += 1
+                self.retries += 1
         yield Completion(
             text="".join(parts),
             finish_reason=finish_reason(reason, False),
@@ -345,3 +390,41 @@ class OpenAIModel(Model):
         entry = self._clients.pop(id(loop), None)
         if entry is not None:
             await entry[0].close()
+
+
+class _CutShort(Exception):
+    """A stream that ended cleanly but without its final event: the answer is incomplete."""
+
+
+class _Given:
+    """The text a stream's consumer has been given, so that a retried stream continues where a broken one
+    stopped: the retried answer's first characters are checked against what was given (a deterministic
+    request gives the same answer again) and only what goes beyond it is passed on."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+        self._text = ""
+        self._position = 0  # how far the current attempt has got
+
+    def restart(self) -> None:
+        self._text = "".join(self._parts)
+        self._position = 0
+
+    def take(self, delta: str, url: str) -> str:
+        """The part of ``delta`` (the current attempt's next text) that the consumer has not had yet."""
+        start = self._position
+        self._position += len(delta)
+        overlap = max(0, min(self._position, self._length) - start)
+        if overlap and delta[:overlap] != self._text[start : start + overlap]:
+            raise BackendError(
+                f"{url} broke off a stream at character {self._length}, and the answer it gave when asked "
+                f"again differs at character {start}: the text already passed on cannot be taken back. "
+                "Stream with temperature 0 (or a seed), or complete without streaming",
+                url=url,
+            )
+        new = delta[overlap:]
+        if new:
+            self._parts.append(new)
+            self._length += len(new)
+        return new

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..store import write_text_file
+
 Cell = str | int | float
 
 
@@ -59,10 +61,10 @@ class Document:
     # -- writing -------------------------------------------------------------------------------------
     def write(self, folder: Path, stem: str = "report") -> dict[str, Path]:
         """``STEM.md`` and ``STEM.html`` in ``folder``; images are referenced by file name."""
-        folder.mkdir(parents=True, exist_ok=True)
         md, page = folder / f"{stem}.md", folder / f"{stem}.html"
-        md.write_text(self.markdown(), encoding="utf-8")
-        page.write_text(self.html(), encoding="utf-8")
+        # Atomic and scrubbed of secrets (a model spec or an error text may carry a URL's credentials).
+        write_text_file(md, self.markdown())
+        write_text_file(page, self.html())
         return {"markdown": md, "html": page}
 
     def markdown(self) -> str:

@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import _yaml as safe_yaml
+from .._secrets import scrub_data
 from ..errors import ConfigurationError, DataFileError
 from ..models.base import Model
 from ..prompt import Template
+from ..resources import confined_file
 from ..suites.case import Suite
 from ..suites.loaders import load_suite
 from .progress import Counters, SearchProgress
@@ -57,7 +58,7 @@ class EvalResult:
         return wilson(self.correct, self.n)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "suite": self.suite,
             "prompt": self.prompt,
             "model": self.model,
@@ -69,6 +70,7 @@ class EvalResult:
             "skipped_rows": self.skipped_rows,
             "store": str(self.folder / "results.sqlite"),
         }
+        return scrub_data(data)  # the model spec may carry a URL's credentials
 
 
 def prompt_space_from_file(prompt: Path, *, max_tokens: int, stop: Sequence[str]) -> PromptSpace:
@@ -77,15 +79,19 @@ def prompt_space_from_file(prompt: Path, *, max_tokens: int, stop: Sequence[str]
         raise DataFileError(f"prompt file {str(prompt)!r} does not exist", path=prompt)
     request = {"max_tokens": max_tokens, "temperature": 0.0, "stop": list(stop)}
     if prompt.suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(prompt.read_text(encoding="utf-8"))
+        data = safe_yaml.load(prompt, what="prompt settings")
         if not isinstance(data, dict) or "settings" not in data:
             raise DataFileError(
                 f"{prompt}: expected a winner.yaml written by 'guardrail search'", path=prompt
             )
         settings = dict(data["settings"])
         template_name = data.get("template")
-        if template_name == "winner.j2" or (template_name and (prompt.parent / str(template_name)).is_file()):
-            source = (prompt.parent / str(template_name)).read_text(encoding="utf-8")
+        # The template beside the settings file, confined like any template a file names.
+        beside = (
+            confined_file(str(template_name), (prompt.parent,), what="template") if template_name else None
+        )
+        if beside is not None:
+            source = Template.from_file(beside).source
         elif data.get("examples"):
             raise ConfigurationError(
                 f"{prompt}: this prompt has few-shot examples but no baked template beside it; "

@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import _yaml as safe_yaml
 from ..errors import ConfigurationError, DataFileError, TemplateError
 from ..models.types import Request
 from ..prompt import Prompt, Template
-from ..resources import prompts_dir
+from ..resources import confined_file, prompts_dir
 from ..suites.case import Case
 
 SPECIAL_SETTINGS = frozenset(
@@ -165,14 +164,7 @@ class PromptSpace:
     @classmethod
     def from_yaml(cls, path: str | Path) -> PromptSpace:
         p = Path(path)
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DataFileError(f"cannot read prompt space {str(p)!r}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark is not None else ""
-            raise DataFileError(f"{p}{line}: not valid YAML: {exc}") from None
+        data = safe_yaml.load(p, what="prompt space")
         if not isinstance(data, Mapping):
             raise DataFileError(
                 f"{p}: a prompt space is a YAML mapping with name, fixed, request, dimensions"
@@ -181,11 +173,14 @@ class PromptSpace:
 
     @classmethod
     def load(cls, name: str, *, base_dir: Path | None = None) -> PromptSpace:
-        """A space file by path, or by name among the shipped ``prompts/spaces/NAME.yaml``."""
-        for root in ([base_dir] if base_dir else []) + [Path.cwd(), prompts_dir(), prompts_dir() / "spaces"]:
-            for candidate in (root / name, root / f"{name}.yaml"):
-                if candidate.is_file():
-                    return cls.from_yaml(candidate)
+        """A space file by relative path (beside ``base_dir``, else the current folder), or by name among
+        the shipped ``prompts/spaces/NAME.yaml``. Paths leaving those folders are refused
+        (``UnsafePathError``)."""
+        roots = [base_dir or Path.cwd(), prompts_dir(), prompts_dir() / "spaces"]
+        for candidate in (name, f"{name}.yaml"):
+            found = confined_file(candidate, roots, what="prompt space", max_bytes=safe_yaml.MAX_BYTES)
+            if found is not None:
+                return cls.from_yaml(found)
         raise ConfigurationError(
             f"prompt space {name!r} not found (looked beside the study, here and in prompts/)"
         )

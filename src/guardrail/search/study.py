@@ -18,10 +18,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import _yaml as safe_yaml
+from .._secrets import scrub_data
 from .._sync import run_sync
 from ..errors import ConfigurationError, DataFileError
 from ..models.base import Model
 from ..prompt import Template
+from ..resources import confined_file, prompts_dir
+from ..store import write_text_file
 from ..suites.case import Case, Suite
 from ..suites.loaders import load_suite
 from ..suites.scorers import Exact, LabelOf, Normalized, Numeric, Regex, Scorer
@@ -99,14 +103,7 @@ class StudyConfig(_Strict):
 
     @classmethod
     def from_yaml(cls, path: Path) -> StudyConfig:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DataFileError(f"cannot read study file {str(path)!r}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark is not None else ""
-            raise DataFileError(f"{path}{line}: not valid YAML: {exc}") from None
+        data = safe_yaml.load(path, what="study file")
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -216,7 +213,7 @@ class StudyResult:
     def summary(self) -> dict[str, Any]:
         """The machine-readable summary (``--json``)."""
         w = self.winner
-        return {
+        summary = {
             "study": self.name,
             "folder": str(self.folder),
             "strategy": self.strategy,
@@ -242,6 +239,7 @@ class StudyResult:
             "test_reads": self.test_reads,
             "warnings": self.warnings,
         }
+        return scrub_data(summary)  # the model spec may carry a URL's credentials
 
 
 # ------------------------------------------------------------------------------------------------ study
@@ -297,27 +295,33 @@ class Study:
         p = Path(text).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
+    def _data_file(self, name: str, what: str) -> Path:
+        """A file the study reads, confined to the study's folder and the shipped ``prompts/`` (a shared
+        study file must not read ``/proc/self/environ`` or ``~/.ssh`` into its cases)."""
+        found = confined_file(name, (self.base_dir, prompts_dir()), what=what)
+        if found is None:
+            raise DataFileError(
+                f"{what} {name!r} does not exist beside the study ({self.base_dir})", path=name
+            )
+        return found
+
     # -- inputs --------------------------------------------------------------------------------------
     def load_suite(self) -> tuple[Suite, Suite | None]:
         sc = self.config.suite
         strict = sc.on_malformed == "error"
-        suite = load_suite(self._path(sc.path), sc.format, strict=strict, **sc.options)
+        suite = load_suite(self._data_file(sc.path, "suite file"), sc.format, strict=strict, **sc.options)
         if sc.limit is not None:
             suite = suite.head(sc.limit)
         train = None
         if sc.train is not None:
-            train = load_suite(self._path(sc.train.path), sc.train.format, strict=strict)
+            train = load_suite(self._data_file(sc.train.path, "train file"), sc.train.format, strict=strict)
         return suite, train
 
     def load_space(self) -> PromptSpace:
         space = self.config.space
         if isinstance(space, dict):
             return PromptSpace.from_dict(space, base_dir=self.base_dir, source=f"{self.config.name}:space")
-        return (
-            PromptSpace.from_yaml(self._path(space))
-            if self._path(space).is_file()
-            else PromptSpace.load(space)
-        )
+        return PromptSpace.load(space, base_dir=self.base_dir)
 
     def strategy(self) -> Strategy:
         options = dict(self.config.strategy.model_extra or {})
@@ -384,8 +388,8 @@ class Study:
                 splits,
                 test_cases,
             )
-            (self.folder / "summary.json").write_text(
-                json.dumps(result.summary(), indent=2, default=str) + "\n"
+            write_text_file(
+                self.folder / "summary.json", json.dumps(result.summary(), indent=2, default=str) + "\n"
             )
             return result
         finally:
@@ -544,12 +548,10 @@ def _write_winner(
         "template": "winner.j2" if baked is not None else candidate.settings.get("template"),
     }
     if baked is not None:
-        (folder / "winner.j2").write_text(baked, encoding="utf-8")
+        write_text_file(folder / "winner.j2", baked)
         files["template"] = str(folder / "winner.j2")
-    (folder / "winner.yaml").write_text(
-        yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
-    (folder / "winner_example.txt").write_text(rendered.text, encoding="utf-8")
+    write_text_file(folder / "winner.yaml", yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+    write_text_file(folder / "winner_example.txt", rendered.text)
     files["settings"] = str(folder / "winner.yaml")
     files["example"] = str(folder / "winner_example.txt")
     return files

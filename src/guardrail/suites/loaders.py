@@ -15,8 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import _yaml as safe_yaml
 from ..errors import DataFileError
 from .case import Case, LoadProblem, Suite
 from .code_tests import CodeAgainstTests
@@ -219,16 +218,7 @@ def load_yaml(
     """A YAML list of mappings, or a mapping with ``cases:`` (and optional ``name:``, ``labels:``)."""
     p = Path(path)
     col = _Collector(p, strict)
-    loader = yaml.SafeLoader(_read_text(p))
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise DataFileError(f"{p}{line}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+    data, node = safe_yaml.load_text(_read_text(p), source=p)
     suite_name, labels = name or p.stem, None
     items_node = node
     if isinstance(data, Mapping):

@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 import z3
 
+from ... import _yaml as safe_yaml
 from ...errors import DataFileError
 from ...guard import Attempt, Budget, Guard, Repair
 from ...models.base import Model
@@ -64,10 +64,7 @@ class ModelProposal:
 def few_shot_examples(path: Path | None = None) -> tuple[dict[str, Any], ...]:
     """The solved examples shown in the prompt (``prompts/invariants/examples.yaml``)."""
     source = path or prompts_dir() / EXAMPLES
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataFileError(f"{source}: cannot read the few-shot examples ({exc})") from exc
+    data = safe_yaml.load(source, what="few-shot examples")
     if not isinstance(data, list) or not all(
         isinstance(e, dict) and "loop" in e and "invariant" in e for e in data
     ):

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
+from ... import _yaml as safe_yaml
 from ..._text import clip
 from ...checks.base import Check, ErrorDetail, Verdict
 from ...errors import DataFileError
@@ -48,10 +47,7 @@ SPEC_STOP = ("\n\n", "\n# Check", "\ndef ")
 def few_shot_examples(name: str) -> tuple[dict[str, Any], ...]:
     """The solved examples in ``prompts/NAME`` (a YAML list of mappings with a ``function``)."""
     source = prompts_dir() / name
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataFileError(f"{source}: cannot read the few-shot examples ({exc})", path=source) from exc
+    data = safe_yaml.load(source, what="few-shot examples")
     if not isinstance(data, list) or not all(isinstance(e, dict) and "function" in e for e in data):
         raise DataFileError(f"{source}: expected a list of entries with a function", path=source)
     return tuple(data)
