@@ -159,7 +159,7 @@ def test_a_streaming_guard_through_injected_faults_ends_with_the_clean_results(s
     timeout = timeout_for(max(a.seconds for r in clean for a in r.attempts))
     # The kinds that matter most for streams come first in the round-robin deal.
     kinds = ("cut", "truncated", "stall", "malformed", "reset", "429", "500")
-    # Seed 14 fails about a quarter of the requests: a stream cut, one ended early, one stalled, one malformed.
+    # Seed 14 fails a quarter of the requests: a cut stream, one ended early, a stalled one, a malformed one.
     with fault_proxy(
         server, rate=0.2, seed=14, kinds=kinds, stall_s=timeout + 1, cut_after_events=3
     ) as proxy:

@@ -79,15 +79,25 @@ SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 def confined_file(
-    name: str | Path, roots: Sequence[Path], *, what: str = "file", max_bytes: int | None = None
+    name: str | Path,
+    roots: Sequence[Path],
+    *,
+    what: str = "file",
+    max_bytes: int | None = None,
+    outside_ok: bool = False,
 ) -> Path | None:
     """The file ``name`` inside the first of ``roots`` that has it, or None when none has it.
 
     ``name`` is relative to each root in turn. It is refused (``UnsafePathError``, naming the reason) when
-    it is absolute, when it leaves the roots (through ``..`` or a symlink: the *resolved* path must be inside
-    one of the resolved roots), when it is or goes through a hidden file (``.env``, ``.ssh/``), when it resolves into
-    ``/proc``, ``/sys`` or ``/dev``, or when it is larger than ``max_bytes``. This is how a shared study
-    file is kept from reading ``/proc/self/environ``, ``~/.ssh`` or ``../../secrets`` into a prompt.
+    it is absolute, when it leaves the roots (through ``..`` or a symlink: the *resolved* path must be
+    inside one of the resolved roots; refused whether or not the file exists), when it is or goes through a
+    hidden file (``.env``, ``.ssh/``), when it resolves into ``/proc``, ``/sys`` or ``/dev``, or when it is
+    larger than ``max_bytes``. This is how a shared study file is kept from reading
+    ``/proc/self/environ``, ``~/.ssh`` or ``../../secrets`` into a prompt.
+
+    ``outside_ok`` is for data files (a study's suite): there an absolute path or one leaving the roots is
+    allowed (data often lives elsewhere), but hidden files and folders anywhere on the way (``~/.ssh``,
+    ``.env``) and the system folders are still refused.
     """
     text = str(name)
     shown = tuple(str(r) for r in roots)
@@ -104,22 +114,26 @@ def confined_file(
 
     if not text or "\x00" in text:
         raise refuse("it is empty or contains a NUL character")
-    relative = Path(text)
-    if relative.is_absolute() or text.startswith(("/", "\\")) or relative.drive:
+    relative = Path(text).expanduser() if outside_ok else Path(text)
+    if not outside_ok and (relative.is_absolute() or text.startswith(("/", "\\")) or relative.drive):
         raise refuse("it is an absolute path")
-    if any(part.startswith(".") and part not in (".", "..") for part in relative.parts):
+    if any(_hidden(part) for part in relative.parts):
         raise refuse("it names a hidden file or folder")
     escaped: str | None = None
     allowed = [root.resolve() for root in roots]
     for root, base in zip(roots, allowed, strict=True):
         candidate = (base / relative).resolve()
-        if not candidate.exists():
-            continue
-        if not any(candidate.is_relative_to(folder) for folder in allowed):
-            escaped = f"it leaves {root} (through '..' or a symlink) and resolves to {candidate}"
-            continue
         if any(candidate.is_relative_to(system) for system in SYSTEM_FOLDERS):
             raise refuse(f"it resolves into the system folder {candidate}")
+        inside = next((folder for folder in allowed if candidate.is_relative_to(folder)), None)
+        if inside is None and not outside_ok:
+            # Refused whether or not it exists: a probe must not learn which outside files exist.
+            escaped = f"it leaves {root} (through '..' or a symlink) and resolves to {candidate}"
+            continue
+        # Below a root only the part under it is judged (the root itself may sit in ~/.cache).
+        below = candidate.relative_to(inside).parts if inside is not None else candidate.parts
+        if any(_hidden(part) for part in below):
+            raise refuse(f"it resolves to the hidden file or folder {candidate}")
         if not candidate.is_file():
             continue
         if max_bytes is not None and candidate.stat().st_size > max_bytes:
@@ -128,3 +142,7 @@ def confined_file(
     if escaped is not None:
         raise refuse(escaped)
     return None
+
+
+def _hidden(part: str) -> bool:
+    return part.startswith(".") and part not in (".", "..")

@@ -296,9 +296,10 @@ class Study:
         return p if p.is_absolute() else self.base_dir / p
 
     def _data_file(self, name: str, what: str) -> Path:
-        """A file the study reads, confined to the study's folder and the shipped ``prompts/`` (a shared
-        study file must not read ``/proc/self/environ`` or ``~/.ssh`` into its cases)."""
-        found = confined_file(name, (self.base_dir, prompts_dir()), what=what)
+        """A data file the study reads: beside the study or in the shipped ``prompts/``, or anywhere by
+        an absolute path, but never a hidden file or a system folder (a shared study file must not read
+        ``/proc/self/environ`` or ``~/.ssh/id_rsa`` into its cases)."""
+        found = confined_file(name, (self.base_dir, prompts_dir()), what=what, outside_ok=True)
         if found is None:
             raise DataFileError(
                 f"{what} {name!r} does not exist beside the study ({self.base_dir})", path=name
