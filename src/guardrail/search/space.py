@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _yaml as safe_yaml
+from .._secrets import scrub
 from ..errors import ConfigurationError, DataFileError, TemplateError
 from ..models.types import Request
 from ..prompt import Prompt, Template
@@ -91,7 +92,8 @@ def _value_name(value: Any) -> str:
     if isinstance(value, Mapping):
         return "/".join(_value_name(v) for v in value.values())
     if isinstance(value, str):
-        short = json.dumps(value, ensure_ascii=False)[1:-1]
+        # Names are shown everywhere (tables, plots, reports); a model URL's credentials are not.
+        short = json.dumps(scrub(value), ensure_ascii=False)[1:-1]
         return (short[:29] + "…") if len(short) > 30 else (short or "''")
     if isinstance(value, list | tuple):
         return "[" + ",".join(_value_name(v) for v in value) + "]"
