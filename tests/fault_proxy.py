@@ -41,6 +41,8 @@ class Entry:
     stream: bool
     fault: str | None
     body: bytes = b""
+    #: A stream fault that never reached the client (it had hung up, or the stream ended first).
+    missed: str | None = None
 
 
 @dataclass
@@ -103,10 +105,13 @@ class FaultProxy:
         stream = bool(isinstance(parsed, dict) and parsed.get("stream"))
         key = method.encode() + path.encode() + body
         digest, fault = self._decide(key, stream)
+        entry = Entry(path, digest, stream, fault, key)
         with self._lock:
-            self.log.append(Entry(path, digest, stream, fault, key))
+            self.log.append(entry)
         try:
-            await self._answer(writer, method, path, headers, body, stream, fault)
+            delivered = await self._answer(reader, writer, method, path, headers, body, stream, fault)
+            if not delivered:
+                entry.fault, entry.missed = None, fault
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -115,6 +120,7 @@ class FaultProxy:
 
     async def _answer(
         self,
+        reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         method: str,
         path: str,
@@ -122,20 +128,21 @@ class FaultProxy:
         body: bytes,
         stream: bool,
         fault: str | None,
-    ) -> None:
+    ) -> bool:
+        """Answer the request, with ``fault`` if any; False when a stream fault never reached the client."""
         if fault == "429":
             await _send(writer, 429, {"retry-after": str(self.retry_after_s)}, _error("rate limited"))
-            return
+            return True
         if fault == "500":
             await _send(writer, 500, {}, _error("internal error"))
-            return
+            return True
         if fault == "reset":
             _reset(writer)
-            return
+            return True
         if fault == "stall" and not stream:
             await asyncio.sleep(self.stall_s)
             _reset(writer)
-            return
+            return True
         forward = {k: v for k, v in headers.items() if k in ("content-type", "authorization", "accept")}
         async with (
             httpx.AsyncClient(timeout=120) as client,
@@ -147,10 +154,10 @@ class FaultProxy:
                     data = data[: max(1, len(data) // 2)]  # valid JSON cut short: not JSON any more
                 if fault == "cut":
                     await _send_partial(writer, resp.status_code, data)
-                    return
+                    return True
                 await _send(writer, resp.status_code, {"content-type": "application/json"}, data)
-                return
-            await _relay_stream(writer, resp, fault, self.cut_after_events, self.stall_s)
+                return True
+            return await _relay_stream(reader, writer, resp, fault, self.cut_after_events, self.stall_s)
 
 
 def _error(message: str) -> bytes:
@@ -183,13 +190,16 @@ async def _send_partial(writer: asyncio.StreamWriter, status: int, data: bytes) 
 
 
 async def _relay_stream(
+    reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     resp: httpx.Response,
     fault: str | None,
     cut_after_events: int,
     stall_s: float,
-) -> None:
-    """Relay a server-sent-event stream as chunked HTTP, with ``fault`` applied half-way."""
+) -> bool:
+    """Relay a server-sent-event stream as chunked HTTP, with ``fault`` applied half-way; False when the
+    fault never reached the client (it hung up first, as a Guard does when no continuation can pass, or
+    the stream ended before the fault's event)."""
     head = _status_line(200) + (
         b"content-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
     )
@@ -201,25 +211,29 @@ async def _relay_stream(
         if line.startswith("data:"):
             events += 1
             if fault in ("cut", "truncated", "malformed", "stall") and events == cut_after_events:
+                await asyncio.sleep(0.05)  # let a hang-up that is on its way arrive
+                if reader.at_eof():
+                    return False
                 if fault == "stall":  # the answer stops coming, past the client's read timeout
                     await asyncio.sleep(stall_s)
                     _reset(writer)
-                    return
+                    return True
                 if fault == "cut":  # the connection dies inside the chunked body
                     writer.write(b'40\r\ndata: {"id"')
                     await writer.drain()
                     _reset(writer)
-                    return
+                    return True
                 if fault == "truncated":  # a clean end, but no final event and no [DONE]
                     writer.write(b"0\r\n\r\n")
                     await writer.drain()
-                    return
+                    return True
                 line = 'data: {"id": "broken", "choices": [{"text": '  # malformed JSON in the stream
         chunk = (line + "\n\n").encode()
         writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         await writer.drain()
     writer.write(b"0\r\n\r\n")
     await writer.drain()
+    return fault not in ("cut", "truncated", "malformed", "stall") or events >= cut_after_events
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:

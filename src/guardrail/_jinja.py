@@ -69,13 +69,12 @@ class TemplateLimitError(SecurityError):
 class _Budget:
     """The running account of one render."""
 
-    __slots__ = ("deadline", "iterations", "limits", "output")
+    __slots__ = ("deadline", "iterations", "limits")
 
     def __init__(self, limits: TemplateLimits) -> None:
         self.limits = limits
         self.deadline = time.monotonic() + limits.seconds
         self.iterations = 0
-        self.output = 0
 
     def tick(self) -> None:
         self.iterations += 1
@@ -89,13 +88,6 @@ class _Budget:
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise TemplateLimitError(f"the template took longer than {self.limits.seconds:g} s to render")
-
-    def add_output(self, chunk: str) -> None:
-        self.output += len(chunk)
-        if self.output > self.limits.max_output_chars:
-            raise TemplateLimitError(
-                f"the template's output is longer than {self.limits.max_output_chars:,} characters"
-            )
 
 
 _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("guardrail_template_budget")
@@ -111,10 +103,15 @@ def render_bounded(chunks: Iterator[str], limits: TemplateLimits) -> str:
     token = _BUDGET.set(budget)
     try:
         parts: list[str] = []
+        length, most = 0, limits.max_output_chars
         for chunk in chunks:
-            budget.add_output(chunk)
-            budget.check_time()
+            length += len(chunk)
+            if length > most:
+                raise TemplateLimitError(f"the template's output is longer than {most:,} characters")
             parts.append(chunk)
+            if not len(parts) & 0x3F:
+                budget.check_time()
+        budget.check_time()
         return "".join(parts)
     finally:
         _BUDGET.reset(token)
