@@ -188,7 +188,7 @@ def fault_rows() -> list[str]:
         timeout = timeout_for(max(a.seconds for r in clean_g for a in r.attempts))
         kinds = ("cut", "truncated", "stall", "malformed", "reset", "429", "500")
         with fault_proxy(
-            root, rate=0.2, seed=14, kinds=kinds, stall_s=timeout + 1, cut_after_events=3
+            root, rate=0.3, seed=14, kinds=kinds, stall_s=timeout + 1, cut_after_events=2
         ) as proxy:
             faulty_g, model = run_guards(f"{proxy.url}/v1", timeout)
         calls = sum(len(r.attempts) for r in clean_g)
