@@ -182,7 +182,7 @@ def fault_rows() -> list[str]:
                 faulty, model = run_study(folder / "faulty", f"{proxy.url}/v1", timeout)
             same = cells(faulty) == cells(clean)
             rows.append(
-                _fault_row(f"study (grid, 15 cells), seed {seed}", proxy, len(cells(clean)), model, same)
+                _fault_row(f"study (grid, 15 cells), 20%, seed {seed}", proxy, len(cells(clean)), model, same)
             )
         clean_g, _ = run_guards(f"{root}/v1")
         timeout = timeout_for(max(a.seconds for r in clean_g for a in r.attempts))
