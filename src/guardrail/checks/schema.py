@@ -21,7 +21,7 @@ from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 from guardrail._text import clip, show_value
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, PathItem, Verdict, too_long
 from guardrail.errors import ConfigurationError
-from guardrail.models.types import Completion, ToolCall
+from guardrail.models.types import Completion, Message, ToolCall
 
 __all__ = ["DEFAULT_MAX_ERRORS", "Schema", "Tool", "ToolCalls", "ToolSpec", "ValidatedCall"]
 
@@ -128,14 +128,33 @@ ToolSpec = Tool | tuple[str, type[BaseModel]] | tuple[str, type[BaseModel], str]
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+@dataclass(frozen=True)
+class _RawCall:
+    """One call as found in the checked value: where it is, and what the model wrote."""
+
+    path: tuple[PathItem, ...]
+    id: str
+    name: Any
+    arguments: Any
+
+
 class ToolCalls(Check):
     """Accepts tool calls (OpenAI tools format) to known tools with valid arguments.
 
-    ``check`` takes a ``Completion`` (its ``tool_calls``, or its text when it has none), a list of
-    ``ToolCall``s, or JSON text / parsed JSON of one call ``{"name": ..., "arguments": {...}}`` or a list of
-    them (OpenAI's ``{"type": "function", "function": {...}}`` wrapping and string-encoded arguments are
-    accepted too). The value is a list of ``ValidatedCall``.
+    ``check`` judges what the model returned: a ``Completion`` (its native ``tool_calls``; a completion
+    without any is read as JSON text, for models without tool support), a list of ``ToolCall``s, JSON text /
+    parsed JSON of one call ``{"name": ..., "arguments": {...}}`` or a list of them (OpenAI's
+    ``{"type": "function", "function": {...}}`` wrapping and string-encoded arguments are accepted too), or
+    a whole transcript (a list of ``Message``s ending with the assistant's answer), whose tool messages must
+    each answer a call made before them. Calls are validated one by one; each error carries the JSON path
+    into the call (``$[1].arguments.city``; in a transcript ``$[4].tool_calls[1].arguments.city``) and a
+    stable code. The value is a list of ``ValidatedCall``.
+
+    A Guard sends ``openai_tools()`` with a chat request when the model supports tools, hands this check the
+    whole ``Completion`` (``judges_completions``), and re-asks a rejected call through the tool protocol.
     """
+
+    judges_completions = True
 
     def __init__(
         self,
@@ -172,14 +191,26 @@ class ToolCalls(Check):
         """The ``tools=[...]`` list to send with an OpenAI chat request."""
         return [tool.openai() for tool in self.tools.values()]
 
+    def request_tools(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.openai_tools())
+
     def check(self, value: Any) -> Verdict:
-        calls = self._calls(value)
-        if isinstance(calls, Verdict):
-            return calls
         errors: list[ErrorDetail] = []
+        seen_ids: set[str] = set()
+        transcript = _is_transcript(value)
+        found = self._transcript(value, errors, seen_ids) if transcript else self._calls(value)
+        if isinstance(found, Verdict):
+            return Verdict.reject(*errors, *found.errors) if errors else found
+        calls = found
         if len(calls) < self.min_calls:
             errors.append(
-                self._error((), "no tool call", f"Call one of the tools: {self._known()}.", "a tool call")
+                self._error(
+                    (),
+                    "no tool call",
+                    f"Call one of the tools: {self._known()}.",
+                    "a tool call",
+                    "tool_calls.missing",
+                )
             )
         if self.max_calls is not None and len(calls) > self.max_calls:
             errors.append(
@@ -188,46 +219,63 @@ class ToolCalls(Check):
                     f"{len(calls)} tool calls, more than the {self.max_calls} allowed",
                     f"Make at most {self.max_calls} tool call{'s' if self.max_calls != 1 else ''}.",
                     f"at most {self.max_calls} tool calls",
+                    "tool_calls.too_many",
                 )
             )
         validated: list[ValidatedCall] = []
         unchecked = False
-        for i, (call_id, name, arguments) in enumerate(calls):
+        for call in calls:
             if len(errors) >= self.max_errors:
                 unchecked = True  # enough to act on; the rest would only lengthen the feedback
                 break
-            verdict = self._one(i, name, arguments)
+            if call.id and call.id in seen_ids:
+                errors.append(self._duplicate_id(call.path, call.id))
+                continue
+            seen_ids.add(call.id)
+            verdict = self._one(call)
             if verdict.ok:
-                validated.append(ValidatedCall(name=name, arguments=verdict.value, id=call_id))
+                validated.append(ValidatedCall(name=call.name, arguments=verdict.value, id=call.id))
             else:
                 errors.extend(verdict.errors)
         if errors:
             return Verdict.reject(*_capped(errors, self.max_errors, self.name, unchecked=unchecked))
         return Verdict.accept(validated)
 
-    def _one(self, i: int, name: Any, arguments: Any) -> Verdict:
+    def _one(self, call: _RawCall) -> Verdict:
+        name, arguments = call.name, call.arguments
         if not isinstance(name, str) or name not in self.tools:
             return Verdict.reject(
                 self._error(
-                    (i, "name"),
+                    (*call.path, "name"),
                     f"unknown tool {show_value(name)}",
                     f"There is no tool named {show_value(name)}; call one of: {self._known()}.",
                     f"one of: {self._known()}",
+                    "tool_calls.unknown_tool",
                 )
             )
+        at = (*call.path, "arguments")
         as_json = isinstance(arguments, str)
         if as_json:
-            if (rejection := too_long(self.name, arguments, self.max_chars)) is not None:
-                return rejection
-            arguments = _utf8(arguments, self.name, (i, "arguments"))
+            if len(arguments) > self.max_chars:
+                return Verdict.reject(
+                    self._error(
+                        at,
+                        f"the arguments of {name} are {len(arguments):,} characters, over the limit of "
+                        f"{self.max_chars:,}",
+                        f"The arguments of your call to {name} are far too long; keep them under "
+                        f"{self.max_chars:,} characters.",
+                        f"at most {self.max_chars} characters",
+                        "output.too_long",
+                    )
+                )
+            arguments = _utf8(arguments, self.name, at)
             if isinstance(arguments, Verdict):
                 return arguments
-        return _validate(
-            self._adapters[name], arguments, as_json, self.name, (i, "arguments"), self.max_errors
-        )
+        return _validate(self._adapters[name], arguments, as_json, self.name, at, self.max_errors)
 
-    def _calls(self, value: Any) -> list[tuple[str, Any, Any]] | Verdict:
-        """The calls in ``value`` as (id, name, arguments), or a rejection saying why there are none."""
+    def _calls(self, value: Any) -> list[_RawCall] | Verdict:
+        """The calls in ``value``, or a rejection saying why there are none."""
+        in_completion = isinstance(value, Completion)
         if isinstance(value, Completion):
             value = list(value.tool_calls) if value.tool_calls else value.text
         if isinstance(value, str):
@@ -239,6 +287,8 @@ class ToolCalls(Check):
             try:
                 value = pydantic_core.from_json(encoded)
             except Exception as e:  # ValueError for bad JSON, including nesting too deep
+                if in_completion and not _looks_like_json(value):
+                    return Verdict.reject(self._text_instead_of_call(value))
                 return Verdict.reject(
                     self._error(
                         (),
@@ -246,20 +296,26 @@ class ToolCalls(Check):
                         f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
                         f"the JSON was invalid: {clip(str(e), 100)}.",
                         "valid JSON",
+                        "json_invalid",
                     )
                 )
         items = value if isinstance(value, list | tuple) else [value]
-        calls: list[tuple[str, Any, Any]] = []
+        calls: list[_RawCall] = []
         for i, item in enumerate(items):
             if isinstance(item, ToolCall):
-                calls.append((item.id, item.name, item.arguments))
+                calls.append(_RawCall((i,), item.id, item.name, item.arguments))
                 continue
             if isinstance(item, dict):
                 call = item.get("function", item) if item.get("type") == "function" else item
                 if isinstance(call, dict) and "name" in call:
                     raw_id = item.get("id", "")
                     calls.append(
-                        (raw_id if isinstance(raw_id, str) else "", call["name"], call.get("arguments", {}))
+                        _RawCall(
+                            (i,),
+                            raw_id if isinstance(raw_id, str) else "",
+                            call["name"],
+                            call.get("arguments", {}),
+                        )
                     )
                     continue
             return Verdict.reject(
@@ -269,15 +325,98 @@ class ToolCalls(Check):
                     'Write each tool call as {"name": "<tool>", "arguments": {...}}; '
                     f"known tools: {self._known()}.",
                     'an object {"name": ..., "arguments": {...}}',
+                    "tool_calls.not_a_call",
                 )
             )
         return calls
 
+    def _transcript(
+        self, messages: Sequence[Message], errors: list[ErrorDetail], earlier: set[str]
+    ) -> list[_RawCall] | Verdict:
+        """The calls of the transcript's last (assistant) message; protocol errors go to ``errors``.
+
+        Every tool message must answer a call made earlier in the transcript and not yet answered; call ids
+        are unique across the transcript.
+        """
+        made: set[str] = set()
+        answered: set[str] = set()
+        for m, message in enumerate(messages):
+            if message.role == "tool" and message.tool_call_id is not None:
+                call_id = message.tool_call_id
+                if call_id not in made or call_id in answered:
+                    why = "answers no call made before it" if call_id not in made else "answers a call again"
+                    errors.append(
+                        self._error(
+                            (m, "tool_call_id"),
+                            f"tool message {m} (tool_call_id {show_value(call_id)}) {why}",
+                            f"Tool message {m} names call {show_value(call_id)}, which "
+                            f"{'was never made' if call_id not in made else 'was already answered'}.",
+                            "the id of an earlier, unanswered tool call",
+                            "tool_calls.unknown_call_id",
+                        )
+                    )
+                answered.add(call_id)
+            if m == len(messages) - 1:
+                break
+            for j, call in enumerate(message.tool_calls):
+                if call.id in made:
+                    errors.append(self._duplicate_id((m, "tool_calls", j), call.id))
+                made.add(call.id)
+        last = len(messages) - 1
+        if messages[last].role != "assistant":
+            return Verdict.reject(
+                self._error(
+                    (last,),
+                    f"the transcript ends with a {messages[last].role} message, not the assistant's answer",
+                    f"Answer with a tool call: {self._known()}.",
+                    "an assistant message with tool calls",
+                    "tool_calls.missing",
+                ),
+            )
+        final = messages[last]
+        if not final.tool_calls:
+            return self._calls(Completion(text=final.content or ""))
+        earlier.update(made)  # the answer's ids must not reuse an id from earlier in the conversation
+        return [
+            _RawCall((last, "tool_calls", j), c.id, c.name, c.arguments)
+            for j, c in enumerate(final.tool_calls)
+        ]
+
+    def _text_instead_of_call(self, text: str) -> ErrorDetail:
+        return self._error(
+            (),
+            f"the model answered in text instead of calling a tool: {show_value(text)}",
+            f"Do not answer in text: call one of the tools ({self._known()}) with its arguments.",
+            "a tool call",
+            "tool_calls.text_instead_of_call",
+        )
+
+    def _duplicate_id(self, path: tuple[PathItem, ...], call_id: str) -> ErrorDetail:
+        return self._error(
+            (*path, "id"),
+            f"the call id {show_value(call_id)} is used by an earlier call too",
+            f"Give every tool call its own id; {show_value(call_id)} is used twice.",
+            "a call id not used before",
+            "tool_calls.duplicate_id",
+        )
+
     def _known(self) -> str:
         return ", ".join(self.tools)
 
-    def _error(self, path: tuple[PathItem, ...], message: str, feedback: str, expected: str) -> ErrorDetail:
-        return ErrorDetail(check=self.name, message=message, feedback=feedback, expected=expected, path=path)
+    def _error(
+        self, path: tuple[PathItem, ...], message: str, feedback: str, expected: str, code: str
+    ) -> ErrorDetail:
+        return ErrorDetail(
+            check=self.name, message=message, feedback=feedback, expected=expected, path=path, code=code
+        )
+
+
+def _is_transcript(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(m, Message) for m in value)
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[", '"')
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -373,6 +512,7 @@ def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
             feedback=f"The answer is not valid JSON: {problem}.",
             expected="valid JSON",
             path=path,
+            code=kind,
         )
     said = msg[:1].lower() + msg[1:]
     if kind == "missing":
@@ -385,6 +525,7 @@ def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
         feedback=clip(feedback, 300),
         expected=_expected(kind, msg),
         path=path,
+        code=kind,
     )
 
 

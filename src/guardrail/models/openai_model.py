@@ -239,9 +239,11 @@ class OpenAIModel(Model):
         if seed is not None:
             params["seed"] = seed
         if request.messages is not None:
-            params["messages"] = [m.model_dump() for m in request.messages]
+            params["messages"] = [m.openai() for m in request.messages]
             if request.tools is not None:
                 params["tools"] = list(request.tools)
+                if request.tool_choice is not None:
+                    params["tool_choice"] = request.tool_choice
             if request.response_format is not None:
                 params["response_format"] = request.response_format
         else:
@@ -272,7 +274,7 @@ class OpenAIModel(Model):
         if request.messages is not None:
             text = choice.message.content or ""
             calls = tuple(
-                ToolCall(id=c.id or "", name=c.function.name, arguments=c.function.arguments)
+                ToolCall(id=c.id or "", name=c.function.name, arguments=c.function.arguments or "")
                 for c in (choice.message.tool_calls or [])
                 if getattr(c, "function", None) is not None
             )
@@ -308,6 +310,7 @@ class OpenAIModel(Model):
             parts: list[str] = []
             reason: str | None = None
             usage: Any = None
+            calls = _CallAssembler()
             try:
                 async for chunk in stream:
                     usage = getattr(chunk, "usage", None) or usage
@@ -316,6 +319,7 @@ class OpenAIModel(Model):
                     choice = chunk.choices[0]
                     if request.messages is not None:
                         delta = choice.delta.content if choice.delta else None
+                        calls.add(getattr(choice.delta, "tool_calls", None) if choice.delta else None)
                     else:
                         delta = choice.text
                     reason = choice.finish_reason or reason
@@ -329,15 +333,17 @@ class OpenAIModel(Model):
             finally:
                 # Closing the response tells the server to stop generating (early abort).
                 await stream.close()
+        tool_calls = calls.calls()
         yield Completion(
             text="".join(parts),
-            finish_reason=finish_reason(reason, False),
+            finish_reason=finish_reason(reason, bool(tool_calls)),
             usage=Usage(
                 prompt_tokens=usage.prompt_tokens if usage else 0,
                 completion_tokens=usage.completion_tokens if usage else len(parts),
             ),
             latency_s=time.perf_counter() - started,
             model_id=self.model_id,
+            tool_calls=tool_calls,
         )
 
     async def aclose(self) -> None:
@@ -345,3 +351,25 @@ class OpenAIModel(Model):
         entry = self._clients.pop(id(loop), None)
         if entry is not None:
             await entry[0].close()
+
+
+class _CallAssembler:
+    """Tool calls put together from a stream's deltas: each delta carries an ``index`` and pieces of the
+    id, name and arguments of the call at that index."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, dict[str, str]] = {}
+
+    def add(self, deltas: Any) -> None:
+        for delta in deltas or ():
+            entry = self._parts.setdefault(
+                int(getattr(delta, "index", 0) or 0), {"id": "", "name": "", "arguments": ""}
+            )
+            entry["id"] += getattr(delta, "id", None) or ""
+            function = getattr(delta, "function", None)
+            if function is not None:
+                entry["name"] += getattr(function, "name", None) or ""
+                entry["arguments"] += getattr(function, "arguments", None) or ""
+
+    def calls(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(**self._parts[i]) for i in sorted(self._parts))
