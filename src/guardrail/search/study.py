@@ -52,7 +52,9 @@ class ScorerConfig(BaseModel):
     """``kind`` plus that scorer's options (``mode``, ``pattern``, ``labels``, ``program``, ...)."""
 
     model_config = ConfigDict(extra="allow")
-    kind: Literal["default", "exact", "normalized", "numeric", "regex", "label", "code", "judge"] = "default"
+    kind: Literal[
+        "default", "exact", "normalized", "numeric", "regex", "label", "code", "racket", "judge"
+    ] = "default"
 
 
 class SuiteConfig(_Strict):
@@ -147,6 +149,10 @@ def build_scorer(
 
             limits = {k: options.pop(k) for k in ("wall_s", "cpu_s", "memory_mb") if k in options}
             return CodeAgainstTests(options.pop("program", "plain"), limits=Limits(**limits), **options)
+        if kind == "racket":
+            from ..suites.code_tests import RacketAgainstTests
+
+            return RacketAgainstTests(**options)
         from ..suites.judge import LLMJudge
 
         template = options.pop("template", None)
