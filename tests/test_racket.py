@@ -127,7 +127,8 @@ def test_a_wrong_program_fails_with_the_test_and_the_values() -> None:
         ('(define (add a b) (system "id") 3)', "failed", "access denied"),
         ("(define (add a b) (exit 0))", "failed", "terminated"),
         (
-            "(struct liar () #:property prop:equal+hash (list (lambda (a b r) #t) (lambda (a r) 1) (lambda (a r) 1)))\n"
+            "(struct liar () #:property prop:equal+hash\n"
+            "  (list (lambda (a b r) #t) (lambda (a r) 1) (lambda (a r) 1)))\n"
             "(define (add a b) (liar))",
             "failed",
             "not plain data",

@@ -65,9 +65,10 @@ class Racket(Grammar):
         for number, child in enumerate(tree.children, start=1):
             if isinstance(child, Tree) and child.data == "lang_line":
                 token = child.children[0]
+                start = token.start_pos if isinstance(token, Token) and token.start_pos is not None else 0
                 return self._located(
                     text,
-                    base + token.start_pos,
+                    base + start,
                     f"the program starts with a {show_value(str(token).strip())} line",
                     "Start the program with (define, not with a #lang line.",
                     "racket.lang_line",
