@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "guardrail"
 
-PLUMBING = {"errors", "store", "sandbox", "resources", "_sync", "_text"}
+PLUMBING = {"errors", "store", "sandbox", "sandbox_racket", "resources", "_sync", "_text"}
 LAYERS = [
     "models",
     "prompt",

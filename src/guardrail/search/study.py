@@ -46,6 +46,7 @@ class _Strict(BaseModel):
 class TrainFileConfig(_Strict):
     path: str
     format: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ScorerConfig(BaseModel):
@@ -312,7 +313,7 @@ class Study:
             suite = suite.head(sc.limit)
         train = None
         if sc.train is not None:
-            train = load_suite(self._path(sc.train.path), sc.train.format, strict=strict)
+            train = load_suite(self._path(sc.train.path), sc.train.format, strict=strict, **sc.train.options)
         return suite, train
 
     def load_space(self) -> PromptSpace:
