@@ -29,8 +29,8 @@ from lark import Lark
 
 from _results import cpu_name
 from guardrail.checks.grammar import Grammar
-from guardrail.checks.grammar_lr import LRDriver
-from guardrail.checks.grammar_prefix import PrefixChecker
+from guardrail.checks.grammar.lr import LRDriver
+from guardrail.checks.grammar.prefix import PrefixChecker
 from guardrail.resources import available_grammars, grammar_path
 
 RESULTS = Path(__file__).with_name("results_grammar.md")

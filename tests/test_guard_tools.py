@@ -66,7 +66,7 @@ def test_a_wrong_call_is_reasked_through_the_tool_protocol() -> None:
     result = Guard(model, CHAT, TOOLS).run(city="Oslo")
     assert result.ok and len(result.attempts) == 2
     (error,) = result.attempts[0].verdict.errors
-    assert error.path == (0, "arguments", "unit") and error.code == "literal_error"
+    assert error.path == (0, "arguments", "unit") and error.code == "tool.arguments_invalid"
     user, assistant, tool, note = model.requests[1].messages
     assert user == Message(role="user", content="What is the weather in Oslo?")
     assert assistant.role == "assistant" and assistant.content is None
@@ -95,8 +95,8 @@ def test_parallel_calls_are_judged_one_by_one() -> None:
     assert result.ok and [c.name for c in result.value] == ["search", "get_weather"]
     errors = result.attempts[0].verdict.errors
     assert {(e.path, e.code) for e in errors} == {
-        ((1, "arguments", "unit"), "missing"),
-        ((2, "arguments"), "json_invalid"),
+        ((1, "arguments", "unit"), "tool.arguments_invalid"),
+        ((2, "arguments"), "tool.arguments_not_json"),
     }
     tool_messages = [m for m in model.requests[1].messages if m.role == "tool"]
     assert [m.tool_call_id for m in tool_messages] == ["a", "b", "c"]
@@ -112,7 +112,7 @@ def test_a_text_answer_to_a_tool_request_is_rejected_with_a_clear_reason() -> No
     result = Guard(model, CHAT, TOOLS).run(city="Oslo")
     assert result.ok
     (error,) = result.attempts[0].verdict.errors
-    assert error.code == "tool_calls.text_instead_of_call"
+    assert error.code == "tool.text_instead_of_call"
     assert "answered in text instead of calling a tool" in error.message
     # No tool calls to answer: the re-ask is a plain user turn.
     assert [m.role for m in model.requests[1].messages] == ["user", "user"]
@@ -143,12 +143,12 @@ def test_a_text_prompt_gets_no_tools() -> None:
 @pytest.mark.parametrize(
     ("answer", "code", "path"),
     [
-        (calls(("c1", "get_time", {})), "tool_calls.unknown_tool", (0, "name")),
-        (calls(("c1", "search", '{"query": ')), "json_invalid", (0, "arguments")),
-        (calls(("c1", "search", {"query": 3})), "string_type", (0, "arguments", "query")),
+        (calls(("c1", "get_time", {})), "tool.unknown", (0, "name")),
+        (calls(("c1", "search", '{"query": ')), "tool.arguments_not_json", (0, "arguments")),
+        (calls(("c1", "search", {"query": 3})), "tool.arguments_invalid", (0, "arguments", "query")),
         (
             calls(("c1", "search", {"query": "a"}), ("c1", "search", {"query": "b"})),
-            "tool_calls.duplicate_id",
+            "tool.duplicate_id",
             (1, "id"),
         ),
         (
@@ -191,9 +191,9 @@ def test_a_transcript_whose_tool_message_answers_no_call_is_rejected() -> None:
     ]
     verdict = TOOLS.check(transcript)
     assert [(e.code, e.path) for e in verdict.errors] == [
-        ("tool_calls.unknown_call_id", (2, "tool_call_id")),
-        ("tool_calls.unknown_call_id", (4, "tool_call_id")),
-        ("tool_calls.duplicate_id", (5, "tool_calls", 0, "id")),
+        ("tool.unknown_call_id", (2, "tool_call_id")),
+        ("tool.unknown_call_id", (4, "tool_call_id")),
+        ("tool.duplicate_id", (5, "tool_calls", 0, "id")),
     ]
     fine = [
         *transcript[:2],

@@ -21,7 +21,7 @@ SOLUTIONS = {str(c.variables["signature"]): c.solution for c in TASKS}
 
 
 def answer(request: Request) -> str:
-    """The reference program when the prompt shows worked examples; a chatty refusal of the format otherwise."""
+    """The reference program when the prompt shows worked examples; chatty, fenced text otherwise."""
     prompt = request.prompt or ""
     signature = re.findall(r"Define (\(.*\))\.\nRacket program:$", prompt)[-1]
     if "double-all" in prompt:

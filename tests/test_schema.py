@@ -91,9 +91,11 @@ def test_nested_paths_use_list_indices() -> None:
     assert error.location() == "$.addresses[1].zip"
 
 
-def test_invalid_json_is_one_error_at_the_root() -> None:
-    (error,) = Schema(Person).check('{"name": "Ann", "age": }').errors
-    assert error.path == ()
+def test_invalid_json_is_one_located_error() -> None:
+    text = '{"name": "Ann", "age": }'
+    (error,) = Schema(Person).check(text).errors
+    assert (error.code, error.path, error.offset) == ("json.invalid", None, text.index("}"))
+    assert error.location() == f"line 1, column {text.index('}') + 1}"
     assert error.expected == "valid JSON"
     assert error.feedback.startswith("The answer is not valid JSON:")
     assert "line 1 column" in error.feedback

@@ -31,7 +31,7 @@ from interegular.fsm import FSM, Alphabet, anything_else
 from interegular.utils.simple_parser import NoMatch
 
 from guardrail._text import clip, show_char
-from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
+from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, line_and_column, too_long
 from guardrail.errors import ConfigurationError
 
 __all__ = ["OTHER", "Automaton", "Symbol"]
@@ -293,6 +293,7 @@ class Automaton(Check):
             return Verdict.reject(
                 ErrorDetail(
                     check=self.name,
+                    code="automaton.empty",
                     message="this automaton accepts no text at all (its language is empty)",
                     feedback="No answer can pass this check; it accepts nothing.",
                     offset=0,
@@ -303,10 +304,11 @@ class Automaton(Check):
             return Verdict.reject(self._died_at(value, consumed, state))
         if state not in tables.accepting:
             expected = self._expected(state)
-            line, column = _line_column(value, len(value))
+            line, column = line_and_column(value, len(value))
             return Verdict.reject(
                 ErrorDetail(
                     check=self.name,
+                    code="automaton.incomplete",
                     message=(
                         f"the output ended in a non-accepting state at offset {len(value)}; "
                         f"expected {expected}"
@@ -342,9 +344,10 @@ class Automaton(Check):
     def _died_at(self, text: str, offset: int, state: int) -> ErrorDetail:
         expected = self._expected(state)
         found = show_char(text[offset])
-        line, column = _line_column(text, offset)
+        line, column = line_and_column(text, offset)
         return ErrorDetail(
             check=self.name,
+            code="automaton.no_match",
             message=(
                 f"unexpected {found} at line {line}, column {column} (offset {offset}); expected {expected}"
             ),
@@ -353,6 +356,7 @@ class Automaton(Check):
             line=line,
             column=column,
             offset=offset,
+            found=found,
         )
 
     def _expected(self, state: int) -> str:
@@ -549,9 +553,3 @@ def _literal_code_points(pattern: str) -> str:
         return match.group(1) + escaped
 
     return _CODE_POINT.sub(literal, pattern)
-
-
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column

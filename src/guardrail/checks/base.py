@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._text import show_value
+
 #: Outputs longer than this are rejected outright, so that hostile outputs are judged in bounded time.
 DEFAULT_MAX_CHARS = 200_000
 
@@ -48,6 +50,13 @@ class ErrorDetail:
         if self.offset is not None:
             return f"offset {self.offset}"
         return ""
+
+    def signature(self) -> str:
+        """What identifies this error across attempts: check, code, location and what was found."""
+        parts = [self.check, self.code, self.location(), self.found or ""]
+        if self.code == "invalid":
+            parts.append(self.message)
+        return "\x1f".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,8 +96,13 @@ class Verdict:
         return "\n".join(e.feedback for e in self.errors)
 
     def signature(self) -> str:
-        """Identifies 'the same error' across attempts (used to stop when repair makes no progress)."""
-        return "|".join(f"{e.check}:{e.expected}:{e.location()}:{e.message}" for e in self.errors)
+        """Identifies 'the same errors' across attempts (the Guard stops when repair makes no progress).
+
+        Two verdicts have the same signature when their errors have the same checks, codes, locations and
+        found texts, in order: rewording a message changes nothing. An error with the default code
+        (``"invalid"``: a check of your own that sets none) is told apart by its message instead.
+        """
+        return "|".join(e.signature() for e in self.errors)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -98,15 +112,26 @@ class Verdict:
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON-ready data for ``to_dict``: containers converted, objects by their own ``to_dict``
+    or ``model_dump``, anything else as its ``repr``. Accepted values can be model-made, so this never
+    raises: a value nested too deeply, or whose conversion raises, is shown briefly instead."""
+    try:
+        return _converted(value)
+    except (Exception, RecursionError):
+        return show_value(value, 200)
+
+
+def _converted(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_converted(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json")
+        return {str(k): _converted(v) for k, v in value.items()}
+    for method, kwargs in (("to_dict", {}), ("model_dump", {"mode": "json"})):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            return convert(**kwargs)
     return repr(value)
 
 
@@ -201,6 +226,13 @@ class Pipeline(Check):
     @property
     def judges_prefixes(self) -> bool:
         return self.checks[0].judges_prefixes
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in ``text`` (columns count characters)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
 
 
 def too_long(check: str, text: str, max_chars: int) -> Verdict | None:

@@ -1,133 +1,17 @@
-"""Prefix viability for LALR grammars: can some continuation of this text still be accepted?
+"""Deprecated: ``guardrail.checks.grammar_prefix`` moved to ``guardrail.checks.grammar.prefix``
+(this path works for one more release)."""
 
-The prefix is lexed exactly as Lark would lex it, token by token, and each token is fed to the LR
-table. Only the end of the prefix is uncertain: its last token may still be growing (``tru`` of
-``true``, ``"abc`` of a string, ``12.`` of a number), and which token Lark's lexer picks at a position
-can depend on characters not written yet. So at each position we first ask the terminals the lexer
-could try there whether the *whole rest* of the prefix is the start of one of their tokens
-(``regex``'s ``fullmatch(..., partial=True)``, one call for all of them):
+import warnings
 
-- if none says yes, no token starting here can reach the end of the prefix, so the token Lark reads
-  here is decided by the prefix alone (barring lookahead in a terminal's regexp: such grammars do not
-  get prefix checks): read it, feed it to the parser, go on. A token the parser rejects, or no token at
-  all, means no continuation can help: not viable;
-- if one that the parser accepts (or an ignored one, like whitespace or a comment) says yes, the prefix
-  is viable: that token can be completed, and an LR parser that has accepted a token sequence can always
-  be completed (the viable-prefix property);
-- if only tokens the parser rejects could grow to the end, the prefix is viable only if an acceptable
-  token ends inside it, and even then only maybe (Lark's lexer might prefer the growing token): we say
-  viable, the safe side.
+from .grammar.prefix import (
+    LONE_SURROGATE,
+    PrefixChecker,
+)
 
-So the answer is never a false "not viable"; a false "viable" needs a terminal the parser rejects to
-overlap an acceptable one, at the very end of the prefix, or Lark's lexer to read a continuation
-differently from how each terminal alone would.
+__all__ = ["LONE_SURROGATE", "PrefixChecker"]
 
-Checking each prefix of a growing stream from scratch would be quadratic, so the parse at the last
-decided token is kept (a few snapshots, for several streams at once) and a later prefix that extends an
-earlier one resumes from there.
-"""
-
-from __future__ import annotations
-
-import threading
-from collections import deque
-from dataclasses import dataclass
-
-import regex
-
-from .grammar_lr import LRDriver, Stack, StateLexer, Terminal
-
-_SNAPSHOTS = 8
-
-# A lone surrogate can never be part of an accepted answer (Grammar.check rejects it outright).
-LONE_SURROGATE = regex.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Snapshot:
-    text: str  # a prefix seen before; ``pos`` characters of it are decided
-    pos: int
-    stack: Stack
-
-
-class PrefixChecker:
-    """Answers ``viable(prefix)`` for one LALR grammar, resuming from earlier, shorter prefixes."""
-
-    def __init__(self, driver: LRDriver):
-        self._driver = driver
-        self._snapshots: deque[_Snapshot] = deque(maxlen=_SNAPSHOTS)
-        self._growing: dict[int, tuple[Terminal, ...]] = {}  # parser state -> candidates, best first
-        self._lock = threading.Lock()
-
-    def viable(self, text: str) -> bool:
-        snapshot = self._resume_point(text)
-        if LONE_SURROGATE.search(text, snapshot.pos) is not None:
-            return False
-        pos, stack = snapshot.pos, snapshot.stack
-        driver = self._driver
-        verdict: bool | None = None
-        while pos < len(text):
-            lexer = driver.state_lexer(stack.state)
-            # The common case, a token that ends before the end of the text, costs one regex call.
-            if lexer.may_reach_end(text, pos):
-                verdict = self._judge_last_token(lexer, stack, text, pos)
-                break
-            token = driver.scan(lexer, text, pos)
-            if token is None:
-                verdict = False
-                break
-            name, end = token
-            if name not in driver.ignored:
-                fed = driver.feed(stack, name)
-                if fed is None:
-                    verdict = False
-                    break
-                stack = fed
-            pos = end
-        self._remember(_Snapshot(text, pos, stack), snapshot)
-        return True if verdict is None else verdict
-
-    def _judge_last_token(self, lexer: StateLexer, stack: Stack, text: str, pos: int) -> bool:
-        """Viability when a token starting at ``pos`` may still be growing at the end of the text."""
-        driver = self._driver
-
-        def usable(term: Terminal) -> bool:
-            return term.ignored or driver.feed(stack, term.name) is not None
-
-        # Candidates in the order that found a growing token here before (move to front): in a stream
-        # the same terminal usually grows in the same state, so this costs about one regex call.
-        order = self._growing.get(stack.state, lexer.candidates)
-        for index, term in enumerate(order):
-            if term.pattern.fullmatch(text, pos, partial=True) is not None and usable(term):
-                if index:  # a new tuple, not an update in place: other threads may be reading it
-                    self._growing[stack.state] = (term, *order[:index], *order[index + 1 :])
-                return True
-        # Only tokens the parser rejects can run to the end. A usable token must then end inside the
-        # text (a match that ends inside the text does not depend on what follows); if there is none,
-        # nothing can be read here. If there is one, Lark's lexer may still prefer the growing token for
-        # some continuations and not for others: we cannot tell, so we stay on the safe side.
-        return any(usable(t) and t.pattern.match(text, pos) is not None for t in lexer.candidates)
-
-    def _resume_point(self, text: str) -> _Snapshot:
-        with self._lock:
-            candidates = list(self._snapshots)
-        best: _Snapshot | None = None
-        for snap in reversed(candidates):  # most recent first: the usual case is the same stream
-            if best is not None and snap.pos <= best.pos:
-                continue
-            # Only a text that extends the *whole* earlier text may resume from it: whether a token was
-            # finished was decided by looking at everything after it.
-            if text.startswith(snap.text):
-                best = snap
-        if best is None:
-            return _Snapshot("", 0, self._driver.initial())
-        return best
-
-    def _remember(self, new: _Snapshot, old: _Snapshot) -> None:
-        if new.pos == 0:
-            return
-        with self._lock:
-            if old.pos and old in self._snapshots and new.pos >= old.pos:
-                # The same stream moved on: replace its snapshot rather than crowd out other streams.
-                self._snapshots.remove(old)
-            self._snapshots.append(new)
+warnings.warn(
+    "guardrail.checks.grammar_prefix is deprecated; import from guardrail.checks.grammar.prefix instead",
+    DeprecationWarning,
+    stacklevel=2,
+)

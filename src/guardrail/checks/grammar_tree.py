@@ -1,30 +1,17 @@
-"""Walking Lark parse trees without recursion: a hostile output can nest far deeper than Python's stack."""
+"""Deprecated: ``guardrail.checks.grammar_tree`` moved to ``guardrail.checks.grammar.tree``
+(this path works for one more release)."""
 
-from __future__ import annotations
+import warnings
 
-from typing import Any
+from .grammar.tree import (
+    start_of,
+    subtree_deeper_than,
+)
 
-from lark import Token, Tree
+__all__ = ["start_of", "subtree_deeper_than"]
 
-
-def subtree_deeper_than(tree: Tree[Any], limit: int) -> Tree[Any] | None:
-    """A subtree found below ``limit`` levels, or None if the tree is at most ``limit`` deep."""
-    stack: list[tuple[Tree[Any], int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return node
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return None
-
-
-def start_of(node: Tree[Any] | Token) -> int | None:
-    """The offset of the first token in ``node`` (trees are built without positions, to parse faster)."""
-    pending: list[Any] = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, Token):
-            return item.start_pos
-        if isinstance(item, Tree):
-            pending.extend(reversed(item.children))
-    return None
+warnings.warn(
+    "guardrail.checks.grammar_tree is deprecated; import from guardrail.checks.grammar.tree instead",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -64,6 +64,7 @@ class JSONSchema(Check):
                 return Verdict.reject(
                     ErrorDetail(
                         check=self.name,
+                        code="json.invalid",
                         message=f"not valid JSON: {message}",
                         feedback=f"Answer with valid JSON only ({message}).",
                         expected="valid JSON",
@@ -76,6 +77,7 @@ class JSONSchema(Check):
             return Verdict.reject(
                 ErrorDetail(
                     check=self.name,
+                    code="output.too_deep",
                     message=f"data nested deeper than {MAX_DEPTH} levels",
                     feedback="Your JSON is nested far too deeply; answer with flatter data.",
                     expected=f"at most {MAX_DEPTH} levels of nesting",
@@ -85,7 +87,13 @@ class JSONSchema(Check):
             errors = sorted(self._validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
         except RecursionError:
             return Verdict.reject(
-                ErrorDetail(self.name, "schema validation recursed too deeply", "Answer with simpler JSON.")
+                ErrorDetail(
+                    check=self.name,
+                    code="jsonschema.raised",
+                    message="schema validation recursed too deeply",
+                    feedback="Answer with simpler JSON.",
+                    found="RecursionError",
+                )
             )
         if not errors:
             return Verdict.accept(value)
@@ -97,6 +105,7 @@ class JSONSchema(Check):
         message = clip(error.message, 200)
         return ErrorDetail(
             check=self.name,
+            code=f"jsonschema.{error.validator}",
             message=f"at {where}: {message}",
             feedback=f"At {where}: {message}.",
             expected=f"{error.validator}: {clip(json.dumps(error.validator_value, default=str), 80)}",

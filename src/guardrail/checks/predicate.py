@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from guardrail._text import clip
+from guardrail._text import clip, show_value
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
 from guardrail.errors import ConfigurationError
 
@@ -98,6 +98,7 @@ class Predicate(_CallableCheck):
             return Verdict.reject(
                 ErrorDetail(
                     check=self.name,
+                    code="predicate.message",
                     message=clip(result, 1000),
                     feedback=clip(result, 300),
                     expected=self.description,
@@ -108,13 +109,14 @@ class Predicate(_CallableCheck):
             return Verdict.reject(
                 ErrorDetail(
                     check=self.name,
+                    code="predicate.false",
                     message=f"{self.name} rejected the value",
                     feedback=clip(f"The answer fails the check {self.name!r}{why}.", 300),
                     expected=self.description,
                 )
             )
         raise ConfigurationError(
-            f"predicate {self.name!r} returned {type(result).__name__} {clip(repr(result), 60)}; a predicate "
+            f"predicate {self.name!r} returned {type(result).__name__} {show_value(result)}; a predicate "
             "must return True, False or a message (str) saying what is wrong (wrap it in bool(...)?)"
         )
 
@@ -138,9 +140,11 @@ def _raised(name: str, e: Exception) -> ErrorDetail:
     reason = f"{type(e).__name__}: {said}" if said else type(e).__name__
     return ErrorDetail(
         check=name,
+        code="predicate.raised",
         message=clip(f"{name} raised {reason}", 1000),
         feedback=clip(f"The answer could not be checked: {reason}.", 300),
         expected=None,
+        found=type(e).__name__,
     )
 
 

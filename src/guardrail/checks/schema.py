@@ -1,25 +1,34 @@
 """``Schema`` and ``ToolCalls``: validate a model's JSON (or an already parsed value) with pydantic.
 
 pydantic does the validating; this module turns its structured errors into ``ErrorDetail``s whose path is
-pydantic's ``loc`` and whose feedback is one sentence a model can act on (``At $.age: input should be a
-valid integer, unable to parse string as an integer; got "forty".``). Nothing from the output can raise:
-pydantic's JSON parser has its own recursion limit, and any other failure (a user validator raising, a
-RecursionError) becomes a rejecting verdict.
+pydantic's ``loc``, whose code is pydantic's error type (``schema.int_parsing``; see ``checks.codes``) and
+whose feedback is one sentence a model can act on (``At $.age: input should be a valid integer, unable to
+parse string as an integer; got "forty".``). Nothing from the output can raise: pydantic's JSON parser
+has its own recursion limit, and any other failure (a user validator raising, a RecursionError) becomes a
+rejecting verdict.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pydantic_core
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 
-from guardrail._text import clip, show_value
-from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, PathItem, Verdict, too_long
+from guardrail._text import clip, show_char, show_value
+from guardrail.checks.base import (
+    DEFAULT_MAX_CHARS,
+    Check,
+    ErrorDetail,
+    PathItem,
+    Verdict,
+    line_and_column,
+    too_long,
+)
 from guardrail.errors import ConfigurationError
 from guardrail.models.types import Completion, Message, ToolCall
 
@@ -84,13 +93,12 @@ class Schema(Check):
             raise ConfigurationError(
                 f"{self.name} is in mode='json' and needs JSON text, but was given a {type(value).__name__}"
             )
-        if as_json:
-            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
-                return rejection
-            value = _utf8(value, self.name, ())
-            if isinstance(value, Verdict):
-                return value
-        return _validate(self.adapter, value, as_json, self.name, (), self.max_errors)
+        if not as_json:
+            return _validate(self.adapter, value, None, self.name, (), self.max_errors, _SCHEMA_CODES)
+        rejected = _json_text_rejected(value, self.name, (), self.max_chars)
+        if rejected is not None:
+            return rejected
+        return _validate(self.adapter, value, value, self.name, (), self.max_errors, _SCHEMA_CODES)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,9 @@ class ValidatedCall:
     arguments: BaseModel
     id: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": self.arguments.model_dump(mode="json"), "id": self.id}
+
 
 ToolSpec = Tool | tuple[str, type[BaseModel]] | tuple[str, type[BaseModel], str]
 
@@ -142,13 +153,14 @@ class ToolCalls(Check):
     """Accepts tool calls (OpenAI tools format) to known tools with valid arguments.
 
     ``check`` judges what the model returned: a ``Completion`` (its native ``tool_calls``; a completion
-    without any is read as JSON text, for models without tool support), a list of ``ToolCall``s, JSON text /
-    parsed JSON of one call ``{"name": ..., "arguments": {...}}`` or a list of them (OpenAI's
-    ``{"type": "function", "function": {...}}`` wrapping and string-encoded arguments are accepted too), or
-    a whole transcript (a list of ``Message``s ending with the assistant's answer), whose tool messages must
-    each answer a call made before them. Calls are validated one by one; each error carries the JSON path
-    into the call (``$[1].arguments.city``; in a transcript ``$[4].tool_calls[1].arguments.city``) and a
-    stable code. The value is a list of ``ValidatedCall``.
+    without any is read as JSON text, for models without tool support, and prose there is rejected as
+    ``tool.text_instead_of_call``), a list of ``ToolCall``s, JSON text / parsed JSON of one call
+    ``{"name": ..., "arguments": {...}}`` or a list of them (OpenAI's ``{"type": "function", "function":
+    {...}}`` wrapping and string-encoded arguments are accepted too), or a whole transcript (a list of
+    ``Message``s ending with the assistant's answer), whose tool messages must each answer a call made before
+    them. Calls are validated one by one; each error carries the JSON path into the call
+    (``$[1].arguments.city``; in a transcript ``$[4].tool_calls[1].arguments.city``) and a code. Call ids
+    must be unique. The value is a list of ``ValidatedCall``.
 
     A Guard sends ``openai_tools()`` with a chat request when the model supports tools, hands this check the
     whole ``Completion`` (``judges_completions``), and re-asks a rejected call through the tool protocol.
@@ -205,21 +217,21 @@ class ToolCalls(Check):
         if len(calls) < self.min_calls:
             errors.append(
                 self._error(
+                    "tool.none",
                     (),
-                    "no tool call",
+                    "no tool call" if not calls else f"{len(calls)} tool calls, fewer than {self.min_calls}",
                     f"Call one of the tools: {self._known()}.",
                     "a tool call",
-                    "tool_calls.missing",
                 )
             )
         if self.max_calls is not None and len(calls) > self.max_calls:
             errors.append(
                 self._error(
+                    "tool.too_many",
                     (),
                     f"{len(calls)} tool calls, more than the {self.max_calls} allowed",
                     f"Make at most {self.max_calls} tool call{'s' if self.max_calls != 1 else ''}.",
                     f"at most {self.max_calls} tool calls",
-                    "tool_calls.too_many",
                 )
             )
         validated: list[ValidatedCall] = []
@@ -246,32 +258,22 @@ class ToolCalls(Check):
         if not isinstance(name, str) or name not in self.tools:
             return Verdict.reject(
                 self._error(
+                    "tool.unknown",
                     (*call.path, "name"),
                     f"unknown tool {show_value(name)}",
                     f"There is no tool named {show_value(name)}; call one of: {self._known()}.",
                     f"one of: {self._known()}",
-                    "tool_calls.unknown_tool",
                 )
             )
-        at = (*call.path, "arguments")
-        as_json = isinstance(arguments, str)
-        if as_json:
-            if len(arguments) > self.max_chars:
-                return Verdict.reject(
-                    self._error(
-                        at,
-                        f"the arguments of {name} are {len(arguments):,} characters, over the limit of "
-                        f"{self.max_chars:,}",
-                        f"The arguments of your call to {name} are far too long; keep them under "
-                        f"{self.max_chars:,} characters.",
-                        f"at most {self.max_chars} characters",
-                        "output.too_long",
-                    )
-                )
-            arguments = _utf8(arguments, self.name, at)
-            if isinstance(arguments, Verdict):
-                return arguments
-        return _validate(self._adapters[name], arguments, as_json, self.name, at, self.max_errors)
+        where: tuple[PathItem, ...] = (*call.path, "arguments")
+        text = arguments if isinstance(arguments, str) else None
+        if text is not None:
+            rejected = _json_text_rejected(text, self.name, where, self.max_chars)
+            if rejected is not None:
+                return rejected
+        return _validate(
+            self._adapters[name], arguments, text, self.name, where, self.max_errors, _TOOL_CODES
+        )
 
     def _calls(self, value: Any) -> list[_RawCall] | Verdict:
         """The calls in ``value``, or a rejection saying why there are none."""
@@ -279,24 +281,28 @@ class ToolCalls(Check):
         if isinstance(value, Completion):
             value = list(value.tool_calls) if value.tool_calls else value.text
         if isinstance(value, str):
-            if (rejection := too_long(self.name, value, self.max_chars)) is not None:
-                return rejection
-            encoded = _utf8(value, self.name, ())
-            if isinstance(encoded, Verdict):
-                return encoded
+            text = value
+            rejected = _json_text_rejected(text, self.name, (), self.max_chars)
+            if rejected is not None:
+                return rejected
             try:
-                value = pydantic_core.from_json(encoded)
+                value = pydantic_core.from_json(text.encode("utf-8"))
             except Exception as e:  # ValueError for bad JSON, including nesting too deep
-                if in_completion and not _looks_like_json(value):
-                    return Verdict.reject(self._text_instead_of_call(value))
+                if in_completion and not _looks_like_json(text):
+                    return Verdict.reject(self._text_instead_of_call(text))
+                problem = clip(str(e), 100)
+                line, column, offset = _json_error_location(text, str(e))
                 return Verdict.reject(
-                    self._error(
-                        (),
-                        f"the tool calls are not valid JSON: {clip(str(e))}",
-                        f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
-                        f"the JSON was invalid: {clip(str(e), 100)}.",
-                        "valid JSON",
-                        "json_invalid",
+                    ErrorDetail(
+                        check=self.name,
+                        code="json.invalid",
+                        message=f"the tool calls are not valid JSON: {clip(str(e))}",
+                        feedback=f'Write the tool call as JSON {{"name": ..., "arguments": {{...}}}}; '
+                        f"the JSON was invalid: {problem}.",
+                        expected="valid JSON",
+                        line=line,
+                        column=column,
+                        offset=offset,
                     )
                 )
         items = value if isinstance(value, list | tuple) else [value]
@@ -320,12 +326,12 @@ class ToolCalls(Check):
                     continue
             return Verdict.reject(
                 self._error(
+                    "tool.not_a_call",
                     (i,) if isinstance(value, list | tuple) else (),
                     f"expected a tool call object, got {show_value(item)}",
                     'Write each tool call as {"name": "<tool>", "arguments": {...}}; '
                     f"known tools: {self._known()}.",
                     'an object {"name": ..., "arguments": {...}}',
-                    "tool_calls.not_a_call",
                 )
             )
         return calls
@@ -333,13 +339,15 @@ class ToolCalls(Check):
     def _transcript(
         self, messages: Sequence[Message], errors: list[ErrorDetail], earlier: set[str]
     ) -> list[_RawCall] | Verdict:
-        """The calls of the transcript's last (assistant) message; protocol errors go to ``errors``.
+        """The calls of the transcript's last (assistant) message; protocol errors go to ``errors``, and
+        the ids of calls made before it to ``earlier``.
 
         Every tool message must answer a call made earlier in the transcript and not yet answered; call ids
         are unique across the transcript.
         """
         made: set[str] = set()
         answered: set[str] = set()
+        last = len(messages) - 1
         for m, message in enumerate(messages):
             if message.role == "tool" and message.tool_call_id is not None:
                 call_id = message.tool_call_id
@@ -347,31 +355,30 @@ class ToolCalls(Check):
                     why = "answers no call made before it" if call_id not in made else "answers a call again"
                     errors.append(
                         self._error(
+                            "tool.unknown_call_id",
                             (m, "tool_call_id"),
                             f"tool message {m} (tool_call_id {show_value(call_id)}) {why}",
                             f"Tool message {m} names call {show_value(call_id)}, which "
                             f"{'was never made' if call_id not in made else 'was already answered'}.",
                             "the id of an earlier, unanswered tool call",
-                            "tool_calls.unknown_call_id",
                         )
                     )
                 answered.add(call_id)
-            if m == len(messages) - 1:
+            if m == last:
                 break
             for j, call in enumerate(message.tool_calls):
                 if call.id in made:
                     errors.append(self._duplicate_id((m, "tool_calls", j), call.id))
                 made.add(call.id)
-        last = len(messages) - 1
         if messages[last].role != "assistant":
             return Verdict.reject(
                 self._error(
+                    "tool.none",
                     (last,),
                     f"the transcript ends with a {messages[last].role} message, not the assistant's answer",
                     f"Answer with a tool call: {self._known()}.",
                     "an assistant message with tool calls",
-                    "tool_calls.missing",
-                ),
+                )
             )
         final = messages[last]
         if not final.tool_calls:
@@ -384,30 +391,30 @@ class ToolCalls(Check):
 
     def _text_instead_of_call(self, text: str) -> ErrorDetail:
         return self._error(
+            "tool.text_instead_of_call",
             (),
             f"the model answered in text instead of calling a tool: {show_value(text)}",
             f"Do not answer in text: call one of the tools ({self._known()}) with its arguments.",
             "a tool call",
-            "tool_calls.text_instead_of_call",
         )
 
     def _duplicate_id(self, path: tuple[PathItem, ...], call_id: str) -> ErrorDetail:
         return self._error(
+            "tool.duplicate_id",
             (*path, "id"),
             f"the call id {show_value(call_id)} is used by an earlier call too",
             f"Give every tool call its own id; {show_value(call_id)} is used twice.",
             "a call id not used before",
-            "tool_calls.duplicate_id",
         )
 
     def _known(self) -> str:
         return ", ".join(self.tools)
 
     def _error(
-        self, path: tuple[PathItem, ...], message: str, feedback: str, expected: str, code: str
+        self, code: str, path: tuple[PathItem, ...], message: str, feedback: str, expected: str
     ) -> ErrorDetail:
         return ErrorDetail(
-            check=self.name, message=message, feedback=feedback, expected=expected, path=path, code=code
+            check=self.name, code=code, message=message, feedback=feedback, expected=expected, path=path
         )
 
 
@@ -437,11 +444,13 @@ def _utf8(text: str, check: str, path: tuple[PathItem, ...]) -> bytes | Verdict:
         return Verdict.reject(
             ErrorDetail(
                 check=check,
-                message=f"the output holds a lone surrogate {text[e.start]!r} at offset {e.start}",
+                code="output.lone_surrogate",
+                message=f"the output holds a lone surrogate {show_char(text[e.start])} at offset {e.start}",
                 feedback=f"The answer contains an invalid character at offset {e.start}; write plain text.",
                 expected="valid Unicode text",
                 offset=e.start,
-                path=path,
+                path=path or None,
+                found=f"U+{ord(text[e.start]):04X}",
             )
         )
 
@@ -472,33 +481,76 @@ def _tool(spec: ToolSpec) -> Tool:
     return tool
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """How a check names pydantic's errors: ``schema.<type>`` for ``Schema``; for the arguments of a tool
+    call, one code for any validation error and one for arguments that are not JSON."""
+
+    of_type: Callable[[str], str]
+    not_json: str
+
+
+_SCHEMA_CODES = _Codes(of_type=lambda kind: f"schema.{kind}", not_json="json.invalid")
+_TOOL_CODES = _Codes(of_type=lambda _: "tool.arguments_invalid", not_json="tool.arguments_not_json")
+
+
+def _json_text_rejected(text: str, check: str, path: tuple[PathItem, ...], max_chars: int) -> Verdict | None:
+    """The rejection of JSON text before pydantic sees it: too long, or a lone surrogate."""
+    if (rejection := too_long(check, text, max_chars)) is not None:
+        # Inside a tool call, say which: the path locates the oversized arguments.
+        return Verdict.reject(replace(rejection.errors[0], path=path)) if path else rejection
+    encoded = _utf8(text, check, path)
+    if isinstance(encoded, Verdict):
+        return encoded
+    return None
+
+
 def _validate(
     adapter: TypeAdapter[Any],
     value: Any,
-    as_json: bool,
+    text: str | None,
     check: str,
     prefix: tuple[PathItem, ...],
     max_errors: int,
+    codes: _Codes,
 ) -> Verdict:
+    """Validate ``value`` (JSON ``text`` when given, else a Python value) with pydantic."""
     try:
-        result = adapter.validate_json(value) if as_json else adapter.validate_python(value)
+        result = (
+            adapter.validate_json(text.encode("utf-8"))
+            if text is not None
+            else adapter.validate_python(value)
+        )
     except ValidationError as e:
-        details = [_detail(err, check, prefix) for err in e.errors(include_url=False)[: max_errors + 1]]
+        details = [
+            _detail(err, check, prefix, text, codes) for err in e.errors(include_url=False)[: max_errors + 1]
+        ]
         return Verdict.reject(*_capped(details, max_errors, check, total=e.error_count()))
     except Exception as e:  # a user validator raising on odd input, RecursionError, a hostile __eq__...
         return Verdict.reject(
             ErrorDetail(
                 check=check,
-                message=f"validation raised {type(e).__name__}: {clip(str(e))}",
-                feedback=f"The answer could not be validated ({type(e).__name__}: {clip(str(e), 100)}).",
+                code="schema.raised",
+                message=f"validation raised {type(e).__name__}: {_said(e)}",
+                feedback=f"The answer could not be validated ({type(e).__name__}: {clip(_said(e), 100)}).",
                 expected="a value the schema can validate",
                 path=prefix,
+                found=type(e).__name__,
             )
         )
     return Verdict.accept(result)
 
 
-def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
+def _said(e: Exception) -> str:
+    try:
+        return clip(str(e))
+    except Exception:  # an exception whose __str__ raises
+        return ""
+
+
+def _detail(
+    err: Any, check: str, prefix: tuple[PathItem, ...], text: str | None, codes: _Codes
+) -> ErrorDetail:
     kind: str = err["type"]
     msg: str = err["msg"]
     path = (*prefix, *err["loc"])
@@ -506,27 +558,56 @@ def _detail(err: Any, check: str, prefix: tuple[PathItem, ...]) -> ErrorDetail:
     ctx = err.get("ctx") or {}
     if kind == "json_invalid":
         problem = clip(str(ctx.get("error", msg)), 120)
+        line, column, offset = _json_error_location(text or "", str(ctx.get("error", "")))
+        at = f"{where}, line {line}, column {column}" if line is not None and path else where
+        if line is not None and not path:
+            at = f"line {line}, column {column}"
         return ErrorDetail(
             check=check,
-            message=f"{where}: invalid JSON: {problem}",
+            code=codes.not_json,
+            message=f"{at}: invalid JSON: {problem}",
             feedback=f"The answer is not valid JSON: {problem}.",
             expected="valid JSON",
-            path=path,
-            code=kind,
+            line=line,
+            column=column,
+            offset=offset,
+            path=path or None,
         )
     said = msg[:1].lower() + msg[1:]
-    if kind == "missing":
-        feedback = f"At {where}: {said}."
-    else:
-        feedback = f"At {where}: {said}; got {show_value(err.get('input'))}."
+    found = show_value(err.get("input"))
+    feedback = f"At {where}: {said}." if kind == "missing" else f"At {where}: {said}; got {found}."
     return ErrorDetail(
         check=check,
+        code=codes.of_type(kind),
         message=f"{where}: {msg} [{kind}]",
         feedback=clip(feedback, 300),
         expected=_expected(kind, msg),
         path=path,
-        code=kind,
+        found=None if kind == "missing" else found,
     )
+
+
+_AT_LINE_COLUMN = re.compile(r"at line (\d+) column (\d+)$")
+
+
+def _json_error_location(text: str, error: str) -> tuple[int | None, int | None, int | None]:
+    """Line, column and offset (in characters of ``text``) of a pydantic/jiter JSON error, whose "line L
+    column C" counts bytes of the UTF-8 encoding."""
+    match = _AT_LINE_COLUMN.search(error)
+    if match is None:
+        return None, None, None
+    line, byte_column = int(match.group(1)), int(match.group(2))
+    line_start = 0
+    for _ in range(line - 1):
+        line_start = text.find("\n", line_start) + 1
+        if line_start == 0:
+            return None, None, None
+    line_end = text.find("\n", line_start)
+    line_text = text[line_start : len(text) if line_end < 0 else line_end]
+    encoded = line_text.encode("utf-8", "surrogatepass")[: max(0, byte_column - 1)]
+    offset = min(line_start + len(encoded.decode("utf-8", "ignore")), len(text))
+    line, column = line_and_column(text, offset)
+    return line, column, offset
 
 
 def _expected(kind: str, msg: str) -> str:
@@ -559,6 +640,7 @@ def _capped(
         *errors[:max_errors],
         ErrorDetail(
             check=check,
+            code="output.more_errors",
             message=f"... and {left_out}",
             feedback=f"Besides these, there are {left_out}; fix them all.",
             expected=None,

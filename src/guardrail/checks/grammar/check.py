@@ -31,17 +31,17 @@ from lark.exceptions import (
     VisitError,
 )
 
-from .._text import clip
-from ..errors import ConfigurationError, GrammarError
-from ..resources import grammar_path, grammars_dir
-from .base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, too_long
-from .grammar_earley import Parsed, TimedOut, TooDeep, parse_bounded
-from .grammar_errors import describe_expected, lalr_syntax_error, line_and_column, syntax_error
-from .grammar_extract import ExtractMode, Span, choose, fenced_blocks, line_spans, search, stripped
-from .grammar_lr import END, LRDriver
-from .grammar_prefix import LONE_SURROGATE, PrefixChecker
-from .grammar_tree import start_of, subtree_deeper_than
-from .grammar_values import SHIPPED_VALUES
+from ..._text import clip
+from ...errors import ConfigurationError, GrammarError
+from ...resources import grammar_path, grammars_dir
+from ..base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, line_and_column, too_long
+from .earley import Parsed, TimedOut, TooDeep, parse_bounded
+from .errors import describe_expected, lalr_syntax_error, syntax_error
+from .extract import ExtractMode, Span, choose, fenced_blocks, line_spans, search, stripped
+from .lr import END, LRDriver
+from .prefix import LONE_SURROGATE, PrefixChecker
+from .tree import start_of, subtree_deeper_than
+from .values import SHIPPED_VALUES, UnusableValue
 
 #: Deeper parse trees are rejected before any transformer runs: recursive code downstream (transformers,
 #: repr, json.dumps, validators) would otherwise hit Python's recursion limit on hostile nesting.
@@ -50,7 +50,7 @@ DEFAULT_MAX_DEPTH: Final = 200
 #: Earley parsing can take cubic time, so Earley grammars default to a tighter length limit.
 EARLEY_MAX_CHARS: Final = 20_000
 
-#: Seconds an Earley parse may take before the output is rejected (see grammar_earley).
+#: Seconds an Earley parse may take before the output is rejected (see earley.py).
 EARLEY_TIMEOUT: Final = 5.0
 
 #: How many candidate answers extraction parses in full before giving up.
@@ -192,12 +192,14 @@ class Grammar(Check):
         return Verdict.reject(
             ErrorDetail(
                 check=self.name,
+                code="output.lone_surrogate",
                 message=f"the text contains a lone surrogate ({code}), which is not a character",
                 feedback=f"Remove the invalid character {code} at line {line}, column {column}.",
                 expected="valid Unicode text",
                 line=line,
                 column=column,
                 offset=found.start(),
+                found=code,
             )
         )
 
@@ -227,12 +229,21 @@ class Grammar(Check):
         expected = describe_expected(outcome.expected, _terminals(self._compiled))
         offset = span.start + outcome.offset
         return Verdict.reject(
-            syntax_error(self.name, text, offset, outcome.found, expected, self.grammar_name)
+            syntax_error(
+                self.name,
+                text,
+                offset,
+                outcome.found,
+                expected,
+                self.grammar_name,
+                whole_token=outcome.whole_token,
+            )
         )
 
     def _timed_out(self, seconds: float) -> ErrorDetail:
         return ErrorDetail(
             check=self.name,
+            code="grammar.timeout",
             message=f"parsing took longer than {seconds:g} s (the {self.grammar_name} grammar needs Earley)",
             feedback="Your answer is too long or too convoluted to check; give a shorter, simpler answer.",
             expected=f"an answer that parses within {seconds:g} s",
@@ -253,18 +264,19 @@ class Grammar(Check):
                 raise e.orig_exc from e
             local = start_of(e.obj) if isinstance(e.obj, Tree | Token) else None
             offset = None if local is None else span.start + local
-            return Verdict.reject(self._unusable(text, str(e.orig_exc), offset))
+            return Verdict.reject(self._unusable(text, e.orig_exc, offset))
         except ValueError as e:
-            return Verdict.reject(self._unusable(text, str(e), None))
+            return Verdict.reject(self._unusable(text, e, None))
         except RecursionError:
             return self._too_deep(text, span.start)
 
-    def _unusable(self, text: str, reason: str, offset: int | None) -> ErrorDetail:
+    def _unusable(self, text: str, error: ValueError, offset: int | None) -> ErrorDetail:
         line, column = line_and_column(text, offset) if offset is not None else (None, None)
         where = f" at line {line}, column {column}" if line is not None else ""
-        reason = clip(reason, 160)
+        reason = clip(str(error), 160)
         return ErrorDetail(
             check=self.name,
+            code=error.code if isinstance(error, UnusableValue) else "grammar.unusable",
             message=f"the text parses but cannot be used{where}: {reason}",
             feedback=f"Your answer is well-formed but unusable{where}: {reason}.",
             expected="a value that can be represented",
@@ -278,6 +290,7 @@ class Grammar(Check):
         return Verdict.reject(
             ErrorDetail(
                 check=self.name,
+                code="output.too_deep",
                 message=f"nesting too deep: more than {self.max_depth} levels",
                 feedback=f"Your answer is nested too deeply; use at most {self.max_depth} levels of nesting.",
                 expected=f"at most {self.max_depth} levels of nesting",
@@ -348,6 +361,7 @@ class Grammar(Check):
         expected = describe_expected(driver.acceptable(driver.initial()) - {END}, driver.terminals)
         return ErrorDetail(
             check=self.name,
+            code="grammar.not_found",
             message=f"found no {self.grammar_name} answer anywhere in the text",
             feedback=f"Your reply contains no answer in the required format, which starts with {expected}.",
             expected=expected,
