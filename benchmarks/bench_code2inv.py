@@ -41,10 +41,10 @@ from guardrail.invariants import (
     SolveBudget,
     SolveResult,
     check_invariant,
-    find_violation,
     load_problem,
     solve,
 )
+from guardrail.invariants.proof import find_violation
 from guardrail.models.base import Model
 
 DEFAULT_DATA = Path("/work/shared/data/invariants/code2inv")
@@ -115,7 +115,7 @@ def run_mode(
             started = time.monotonic()
             result = solve(problem, model=model, budget=budget, chat=chat)
             wall = time.monotonic() - started
-            row = {"mode": label, "program": n, **result.to_json(), "wall_seconds": round(wall, 3)}
+            row = {"mode": label, "program": n, **result.to_dict(), "wall_seconds": round(wall, 3)}
             row["template_verified"] = _template_check(data, n, result)
             rows.append(row)
             sink.write(json.dumps(row) + "\n")

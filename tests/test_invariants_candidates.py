@@ -12,16 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guardrail.checks.grammar import Grammar
-from guardrail.invariants import (
-    CandidateCheck,
-    LoopProblem,
-    load_problem,
-    parse_candidate,
-    parse_python_program,
-    to_python,
-)
-from guardrail.invariants.evaluate import compile_term
-from guardrail.invariants.symbolic import problem_from_program
+from guardrail.invariants import CandidateCheck, LoopProblem, load_problem, parse_candidate
+from guardrail.invariants.problems import parse_python_program, problem_from_program, to_python
+from guardrail.invariants.problems.term_eval import compile_term
 
 ONE = Path(__file__).parent / "data" / "code2inv" / "c" / "1.c"
 
@@ -36,33 +29,34 @@ def test_python_expr_grammar_is_lalr() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "says"),
+    ("text", "says", "code"),
     [
-        ("x >= ", "stops too early"),
-        ("x >= 1 and", "stops too early"),
-        ("x && y >= 0", "use `and` instead of `&&`"),
-        ("x = 1", "use == to compare"),
-        ("x >= 0 and zz > 0", "unknown name 'zz'"),
-        ("x * y > 0", "non-linear"),
-        ("x // y > 0", "non-linear"),
-        ("x / 2 > 0", "/ is true division"),
-        ("x // 0 > 1", "divides by zero"),
-        ("x + (y > 0) > 1", "needs numbers"),
-        ("not x", "needs conditions"),
-        ("print(x) > 0", "unknown function 'print'"),
-        ("x", "not a condition"),
-        ("True", "true in every state"),
-        ("x == x", "true in every state"),
-        ("x >= 0 or x < 0", "true in every state"),
-        ("x < x", "false in every state"),
-        ("False", "false in every state"),
+        ("x >= ", "stops too early", "parse"),
+        ("x >= 1 and", "stops too early", "parse"),
+        ("x && y >= 0", "use `and` instead of `&&`", "parse"),
+        ("x = 1", "use == to compare", "parse"),
+        ("x >= 0 and zz > 0", "unknown name 'zz'", "unknown_name"),
+        ("x * y > 0", "non-linear", "nonlinear"),
+        ("x // y > 0", "non-linear", "nonlinear"),
+        ("x / 2 > 0", "/ is true division", "division"),
+        ("x // 0 > 1", "divides by zero", "division"),
+        ("x + (y > 0) > 1", "needs numbers", "ill_typed"),
+        ("not x", "needs conditions", "ill_typed"),
+        ("print(x) > 0", "unknown function 'print'", "unknown_name"),
+        ("x", "not a condition", "ill_typed"),
+        ("True", "true in every state", "vacuous"),
+        ("x == x", "true in every state", "vacuous"),
+        ("x >= 0 or x < 0", "true in every state", "vacuous"),
+        ("x < x", "false in every state", "vacuous"),
+        ("False", "false in every state", "vacuous"),
     ],
 )
-def test_bad_candidates_get_a_clear_rejection(problem: LoopProblem, text: str, says: str) -> None:
+def test_bad_candidates_get_a_clear_rejection(problem: LoopProblem, text: str, says: str, code: str) -> None:
     verdict = parse_candidate(text, problem)
     assert not verdict.ok
     assert says in verdict.feedback() or says in verdict.errors[0].message, verdict.feedback()
     assert verdict.errors[0].line == 1 and verdict.errors[0].column is not None
+    assert verdict.errors[0].code == f"invariant.{code}" and verdict.errors[0].check == "candidate"
 
 
 def test_rejections_point_at_the_offending_place(problem: LoopProblem) -> None:
@@ -138,3 +132,4 @@ def test_long_outputs_are_rejected_before_parsing(problem: LoopProblem) -> None:
     text = " and ".join(f"x >= {i}" for i in itertools.islice(itertools.count(), 2000))
     verdict = parse_candidate(text, problem)
     assert not verdict.ok and "too long" in verdict.feedback()
+    assert verdict.errors[0].code == "invariant.too_long"

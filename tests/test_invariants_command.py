@@ -9,7 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from guardrail.invariants import check_invariant, load_problem, parse_candidate, run_invariants
+from guardrail.invariants import check_invariant, load_problem, parse_candidate
+from guardrail.invariants.command import run_invariants
 from guardrail.models.scripted import ScriptedModel
 
 C_DIR = Path(__file__).parent / "data" / "code2inv" / "c"
@@ -33,7 +34,7 @@ def test_json_summary_rows_and_trace(tmp_path: Path) -> None:
     )
 
     printed = json.loads(buffer.getvalue())
-    assert printed == json.loads(json.dumps(summary.to_json()))
+    assert printed == json.loads(json.dumps(summary.to_dict()))
     assert printed["total"] == 3
     outcomes = {row["problem"]: row["outcome"] for row in printed["problems"]}
     assert outcomes == {"1.c": "solved", "26.c": "unsafe", "broken.c": "error"}
@@ -62,3 +63,39 @@ def test_table_output_and_model_calls(tmp_path: Path) -> None:
     row = summary.rows[0]
     assert row["found_by"] == "model" and row["model_calls"] == 2
     assert row["model_answers"] == ["x >= y", "x >= 1 and y >= 0 and x >= y"]
+
+
+def test_the_report_names_every_problem_and_outcome(tmp_path: Path) -> None:
+    folder = _problems(tmp_path)
+    report = tmp_path / "report"
+    summary = run_invariants(
+        folder, budget_s=20, trace_path=None, report_dir=report, console=Console(file=io.StringIO())
+    )
+    assert summary.report_path == report / "report.html"
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    page = (report / "report.html").read_text(encoding="utf-8")
+    for row in summary.rows:
+        for text in (markdown, page):
+            assert row["problem"] in text and row["outcome"] in text
+    # The solved row shows its invariant, the error row the file's line, the page the time plot.
+    solved = next(r for r in summary.rows if r["outcome"] == "solved")
+    assert solved["invariant"] in markdown
+    assert "broken.c:3:" in markdown
+    assert (report / "times.png").stat().st_size > 1000 and 'src="times.png"' in page
+    assert "| solved | 1/3" in markdown
+
+
+def test_the_command_writes_the_report_beside_the_trace(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from guardrail.cli import app
+
+    trace = tmp_path / "runs" / "loops-trace.jsonl"
+    trace.parent.mkdir()
+    result = CliRunner().invoke(
+        app, ["invariants", str(C_DIR / "1.c"), "--budget", "20", "--trace", str(trace), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed["report"] == str(tmp_path / "runs" / "loops-report" / "report.html")
+    assert "1.c" in (tmp_path / "runs" / "loops-report" / "report.md").read_text(encoding="utf-8")

@@ -11,19 +11,19 @@ import pytest
 import z3
 
 from guardrail.invariants import (
-    DataDrivenProposer,
     LoopProblem,
+    SolveBudget,
     check_invariant,
-    find_violation,
+    houdini,
     load_problem,
     propose_data_driven,
     solve,
 )
-from guardrail.invariants.atoms import equality_atoms, make_atoms, relevant_variables
-from guardrail.invariants.houdini import houdini
-from guardrail.invariants.ice import Examples, learn
-from guardrail.invariants.program import evaluate, run_loop
-from guardrail.invariants.solver import SolveBudget
+from guardrail.invariants.problems.interpreter import evaluate, run_loop
+from guardrail.invariants.proof import find_violation
+from guardrail.invariants.propose import DataDrivenProposer
+from guardrail.invariants.propose.atoms import equality_atoms, make_atoms, relevant_variables
+from guardrail.invariants.propose.ice import Examples, learn
 
 DATA = Path(__file__).parent / "data"
 C_DIR = DATA / "code2inv" / "c"
@@ -108,7 +108,7 @@ def test_unsafe_program_gets_a_real_violating_run() -> None:
     problem = load_problem(C_DIR / "26.c")
     result = find_violation(problem, max_depth=10)
     assert result.violation is not None
-    trace = [s.as_dict() for s in result.violation.trace]
+    trace = [s.to_dict() for s in result.violation.trace]
     assert problem.program is not None
     # Replay: the last state exits the loop and fails the assertion.
     rng = random.Random(0)

@@ -10,18 +10,15 @@ import pytest
 import z3
 
 from guardrail.errors import DataFileError
-from guardrail.invariants import (
-    check_invariant,
-    load_problem,
+from guardrail.invariants import check_invariant, load_problem, parse_candidate, problem_files
+from guardrail.invariants.problems import (
     parse_c_program,
-    parse_candidate,
     parse_python_program,
     parse_smt_template,
     parse_sygus,
-    problem_files,
 )
-from guardrail.invariants.program import run_loop
-from guardrail.invariants.sampling import initial_states
+from guardrail.invariants.problems.interpreter import run_loop
+from guardrail.invariants.propose.sampling import initial_states
 
 DATA = Path(__file__).parent / "data"
 C_DIR = DATA / "code2inv" / "c"
@@ -183,6 +180,11 @@ def test_broken_files_raise_errors_naming_the_file_and_line(
     message = str(info.value)
     assert str(path) in message
     assert where in message, message
+    # The same place as data, for programs: the file, and the line wherever the message names one.
+    assert info.value.path == str(path)
+    if where:
+        assert info.value.line == int(where.strip(":"))
+        assert info.value.to_dict()["line"] == info.value.line
 
 
 def test_a_template_z3_cannot_read_names_the_line(tmp_path: Path) -> None:
@@ -193,6 +195,7 @@ def test_a_template_z3_cannot_read_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as info:
         parse_smt_template("\n".join(lines), "broken.c.smt", name="broken")
     assert f"broken.c.smt:{target + 1}:" in str(info.value)
+    assert (info.value.path, info.value.line) == ("broken.c.smt", target + 1)
 
 
 def test_sygus_without_synth_inv_is_rejected() -> None:

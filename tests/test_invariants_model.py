@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 
 from guardrail.invariants import (
-    DataDrivenProposer,
+    SolveBudget,
     check_invariant,
     load_problem,
     parse_candidate,
-    parse_python_program,
     propose_with_model,
     solve,
 )
-from guardrail.invariants.model_proposer import PromptBuilder, few_shot_examples
-from guardrail.invariants.solver import SolveBudget
-from guardrail.invariants.symbolic import problem_from_program
+from guardrail.invariants.problems import parse_python_program, problem_from_program
+from guardrail.invariants.propose import DataDrivenProposer
+from guardrail.invariants.propose.model import PromptBuilder, few_shot_examples
 from guardrail.models.scripted import ScriptedModel
 from guardrail.models.types import Request
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guardrail.errors import ConfigurationError
-from guardrail.invariants.annotations import AnnotationCheck, check_annotations
-from guardrail.invariants.specs import check_spec, spec_verdict
+from guardrail.invariants.problems import Variable
+from guardrail.invariants.propose import parse_expression
+from guardrail.invariants.specs import AnnotationCheck, check_annotations, check_spec, harness, spec_verdict
+from guardrail.invariants.specs.testing import term_tree
 
 
 def clamp(x: int, lo: int, hi: int) -> int:
@@ -37,6 +42,39 @@ def triangle(n: int) -> int:
 
 def untyped(x):  # type: ignore[no-untyped-def]
     return x
+
+
+def early_zero(x: int, y: int) -> int:
+    if y == 0:
+        return 0
+    return x // y
+
+
+def guarded(x: int, y: int) -> int:
+    return x // y if y != 0 else 0
+
+
+def short_circuit(x: int, y: int) -> bool:
+    return y != 0 and x % y == 0
+
+
+def unused_division(x: int) -> int:
+    _ = 100 // x
+    return 1
+
+
+@pytest.mark.parametrize("function", [early_zero, guarded])
+def test_divisions_python_never_reaches_do_not_refute(function: object) -> None:
+    assert check_spec(function, "True", "y != 0 or result == 0").proven  # type: ignore[arg-type]
+    assert check_spec(short_circuit, "True", "not result or y != 0").proven
+
+
+def test_a_division_by_zero_the_precondition_allows_refutes_even_when_its_value_is_unused() -> None:
+    # Z3's x div 0 is some number; Python raises. The spec must exclude the input, not "prove" it.
+    result = check_spec(unused_division, "True", "result == 1")
+    assert result.status == "refuted" and result.counterexample == {"x": 0}
+    assert "raises ZeroDivisionError" in result.message
+    assert check_spec(unused_division, "x != 0", "result == 1").proven
 
 
 def test_a_true_spec_of_straight_line_code_is_proven() -> None:
@@ -124,3 +162,35 @@ def test_headers_that_change_more_than_annotations_are_rejected_without_running_
     check = AnnotationCheck(SOURCE)
     verdict = check.check(answer)
     assert not verdict.ok and says in verdict.feedback()
+
+
+# --- the harness's interpreter means what Python means ------------------------------------------------------
+
+SPEC_EXPRESSIONS: dict[str, Callable[[int, int], object]] = {
+    "x // 3 == y": lambda x, y: x // 3 == y,
+    "x % -3 != y": lambda x, y: x % -3 != y,
+    "x // -4 >= y - 1": lambda x, y: x // -4 >= y - 1,
+    "0 <= x < y <= 5": lambda x, y: 0 <= x < y <= 5,
+    "not x > y or x == 3": lambda x, y: not x > y or x == 3,
+    "abs(x - y) <= 3 and min(x, y, 2) < max(x, 0)": lambda x, y: abs(x - y) <= 3 and min(x, y, 2) < max(x, 0),
+    "(x > 0) == (y > 0) != (x == y)": lambda x, y: (x > 0) == (y > 0) != (x == y),
+    "x * 2 - -y >= 7 or x * y < 0": lambda x, y: x * 2 - -y >= 7 or x * y < 0,
+}
+
+
+@pytest.fixture(scope="module")
+def spec_trees() -> dict[str, harness.Tree]:
+    variables = [Variable("x", "Int"), Variable("y", "Int")]
+    trees = {}
+    for text in SPEC_EXPRESSIONS:
+        verdict = parse_expression(text, variables, linear=False)
+        assert verdict.ok, verdict.feedback()
+        trees[text] = term_tree(verdict.value)
+    return trees
+
+
+@given(x=st.integers(-30, 30), y=st.integers(-30, 30))
+@settings(max_examples=80, deadline=None, derandomize=True)
+def test_spec_trees_evaluate_like_python(spec_trees: dict[str, harness.Tree], x: int, y: int) -> None:
+    for text, tree in spec_trees.items():
+        assert harness.evaluate(tree, {"x": x, "y": y}) == SPEC_EXPRESSIONS[text](x, y), text

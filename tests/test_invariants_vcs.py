@@ -5,28 +5,26 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import z3
 
 from guardrail.invariants import (
     Certificate,
+    InvariantCheck,
     LoopProblem,
     State,
     Status,
     Transition,
     certify,
-    check_consecution,
-    check_initiation,
     check_invariant,
-    check_safety,
     houdini,
     load_problem,
     parse_candidate,
-    parse_python_program,
-    shrink,
 )
-from guardrail.invariants.houdini import drop_implied
-from guardrail.invariants.program import evaluate, execute
-from guardrail.invariants.symbolic import problem_from_program
+from guardrail.invariants.problems import parse_python_program, problem_from_program
+from guardrail.invariants.problems.interpreter import evaluate, execute
+from guardrail.invariants.proof import check_consecution, check_initiation, check_safety, shrink
+from guardrail.invariants.proof.houdini import drop_implied
 
 DATA = Path(__file__).parent / "data"
 ONE = DATA / "code2inv" / "c" / "1.c"
@@ -55,7 +53,7 @@ def test_x_ge_y_alone_has_a_real_consecution_counterexample() -> None:
     assert result.status is Status.INVALID
     cex = result.counterexample
     assert isinstance(cex, Transition)
-    before, after = cex.before.as_dict(), cex.after.as_dict()
+    before, after = cex.before.to_dict(), cex.after.to_dict()
     # The pair is a real step of the program from a state satisfying x >= y to one violating it.
     assert before["x"] >= before["y"] and after["x"] < after["y"]
     assert problem.program is not None
@@ -71,12 +69,23 @@ def test_initiation_and_safety_counterexamples_are_states() -> None:
     init = check_initiation(problem, term("x >= 2", problem))
     assert init.status is Status.INVALID and init.counterexample is not None
     assert isinstance(init.counterexample, State)
-    assert init.counterexample.as_dict() == {"x": 1, "y": 0}  # the only initial state
+    assert init.counterexample.to_dict() == {"x": 1, "y": 0}  # the only initial state
     weak = check_safety(problem, term("y >= 0", problem))
     assert weak.status is Status.INVALID
     assert isinstance(weak.counterexample, State)
-    bad = weak.counterexample.as_dict()
+    bad = weak.counterexample.to_dict()
     assert bad["y"] >= 100000 and bad["x"] < bad["y"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("x >= 2", "invariant.initiation"), ("x >= y", "invariant.consecution"), ("y >= 0", "invariant.safety")],
+)
+def test_invariant_check_rejections_carry_the_failed_condition_as_code(text: str, code: str) -> None:
+    problem = load_problem(ONE)
+    verdict = InvariantCheck(problem).check(parse_candidate(text, problem).value)
+    assert not verdict.ok and verdict.errors[0].code == code
+    assert verdict.errors[0].feedback in verdict.feedback()
 
 
 def _fermat_problem() -> LoopProblem:
@@ -97,6 +106,8 @@ def test_a_timeout_is_unknown_never_valid() -> None:
     overall = check_invariant(problem, inv, timeout_ms=1)
     assert not overall.proven and overall.status is not Status.VALID
     assert certify(problem, inv, timeout_ms=1) is None
+    verdict = InvariantCheck(problem, timeout_ms=1).check(inv)
+    assert not verdict.ok and "invariant.unknown" in {e.code for e in verdict.errors}
 
 
 def test_houdini_keeps_exactly_the_largest_inductive_subset() -> None:

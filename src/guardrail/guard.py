@@ -343,7 +343,7 @@ class Guard:
         else:
             completion = await self.model.acomplete(request)
             output = completion.text
-        verdict = self.check.check(output)
+        verdict = await self.check.acheck(output)
         if aborted_at is not None and verdict.ok:
             # viable() said no continuation works, yet the partial text passed: trust the full check.
             aborted_at = None

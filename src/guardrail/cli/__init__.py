@@ -1,6 +1,6 @@
 """The ``guardrail`` command: one module per subcommand, each registering itself on ``app``."""
 
-from . import evaluate, generate, invariants, models, search, verify  # noqa: F401  (registers the commands)
+from . import evaluate, generate, invariants, models, search, specs, verify  # noqa: F401  (registers the commands)
 from ._app import app
 
 

@@ -23,12 +23,23 @@ def invariants(
     trace: Annotated[
         Path | None, typer.Option(help="JSONL trace file (default: invariants-trace.jsonl).")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for report.md, report.html and times.png (default: beside the trace, named after "
+            "it: invariants-report/)."
+        ),
+    ] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Write no report.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Find loop invariants that Z3 proves (data-driven candidates, optionally a model's, Houdini).
 
     Counterexamples drive repair; nothing is reported solved that Z3 did not prove."""
-    from ..invariants.command import DEFAULT_TRACE, run_invariants
+    from ..invariants.command import DEFAULT_TRACE, default_report_dir, run_invariants
+
+    trace_path = trace or DEFAULT_TRACE
+    report_dir = None if no_report else (report or default_report_dir(trace_path))
 
     try:
         backend = Cached(resolve_model(model), CompletionCache()) if model else None
@@ -38,8 +49,9 @@ def invariants(
             budget,
             as_json,
             model_calls=model_calls,
-            trace_path=trace or DEFAULT_TRACE,
+            trace_path=trace_path,
             console=out,
+            report_dir=report_dir,
         )
     except GuardrailError as exc:
         raise fail(str(exc)) from None

@@ -1,56 +1,70 @@
 """Loop invariants and specs: "LLM proposes, Z3 disposes".
 
 Load a problem (``load_problem``: Code2Inv C, Code2Inv SMT templates, SyGuS-IF ``.sl``, Python loops),
-check a candidate (``CandidateCheck`` then ``check_invariant``), prune candidates (``houdini``), or let
-``solve`` run the model and data-driven proposers within a budget. Nothing is reported proven that Z3 did
-not prove.
+check a candidate (``parse_candidate`` then ``check_invariant``), prune candidates (``houdini``), certify an
+invariant (``certify``), or let ``solve``/``asolve`` run the model and data-driven proposers within a
+``SolveBudget``. Nothing is reported proven that Z3 did not prove. ``check_spec`` and ``check_annotations``
+do the same for pre/postconditions and type annotations of small Python functions.
+
+The parts live in subpackages: ``problems`` (the problem, the loop language, the loaders), ``proof``
+(verification conditions, Houdini, certificates, bounded model checking), ``propose`` (candidate parsing,
+the data-driven and model proposers) and ``specs``. The engine of ``guardrail invariants`` is
+``guardrail.invariants.command``.
 """
 
-from .annotations import Annotated, AnnotationCheck, check_annotations
-from .candidates import Candidate, CandidateCheck, Translator, parse_candidate, parse_expression
-from .certificate import Certificate, certify
-from .command import InvariantsSummary, run_invariants
-from .datadriven import DataDrivenOutcome, DataDrivenProposer, propose_data_driven
-from .houdini import HoudiniResult, houdini, shrink
-from .load_c import load_c, parse_c_program
-from .load_python import load_python, parse_python_program
-from .load_smt import load_smt_template, parse_smt_template
-from .load_sygus import load_sygus, parse_sygus
-from .loaders import load_problem, load_problems, problem_files
-from .model_proposer import ModelAnswer, ModelProposal, propose_with_model
-from .problem import LoopProblem, State, Variable
-from .render import to_python
-from .solver import SolveBudget, SolveResult, asolve, solve
-from .specs import SpecResult, check_spec
-from .unsafe import BmcResult, Violation, find_violation
-from .vcs import (
+from typing import Any
+
+from ._deprecated import renamed_attribute
+from .problems import (
+    LoopProblem,
+    LoopProgram,
+    State,
+    Valuation,
+    Variable,
+    load_problem,
+    load_problems,
+    problem_files,
+)
+from .proof import (
+    Certificate,
     CheckResult,
+    HoudiniResult,
     InvariantCheck,
+    InvariantCounterexample,
     InvariantResult,
     Status,
     Transition,
-    check_consecution,
-    check_initiation,
+    UnsafeRun,
+    certify,
     check_invariant,
-    check_safety,
+    houdini,
 )
+from .propose import (
+    CandidateCheck,
+    DataDrivenOutcome,
+    InvariantCandidate,
+    ModelProposal,
+    parse_candidate,
+    propose_data_driven,
+    propose_with_model,
+)
+from .solve import SolveBudget, SolveResult, asolve, solve
+from .specs import Annotated, AnnotationCheck, SpecResult, check_annotations, check_spec
 
 __all__ = [
     "Annotated",
     "AnnotationCheck",
-    "BmcResult",
-    "Candidate",
     "CandidateCheck",
     "Certificate",
     "CheckResult",
     "DataDrivenOutcome",
-    "DataDrivenProposer",
     "HoudiniResult",
+    "InvariantCandidate",
     "InvariantCheck",
+    "InvariantCounterexample",
     "InvariantResult",
-    "InvariantsSummary",
     "LoopProblem",
-    "ModelAnswer",
+    "LoopProgram",
     "ModelProposal",
     "SolveBudget",
     "SolveResult",
@@ -58,36 +72,58 @@ __all__ = [
     "State",
     "Status",
     "Transition",
-    "Translator",
+    "UnsafeRun",
+    "Valuation",
     "Variable",
-    "Violation",
     "asolve",
     "certify",
     "check_annotations",
-    "check_consecution",
-    "check_initiation",
     "check_invariant",
-    "check_safety",
     "check_spec",
-    "find_violation",
     "houdini",
-    "load_c",
     "load_problem",
     "load_problems",
-    "load_python",
-    "load_smt_template",
-    "load_sygus",
-    "parse_c_program",
     "parse_candidate",
-    "parse_expression",
-    "parse_python_program",
-    "parse_smt_template",
-    "parse_sygus",
     "problem_files",
     "propose_data_driven",
     "propose_with_model",
-    "run_invariants",
-    "shrink",
     "solve",
-    "to_python",
 ]
+
+#: Names this package exported before the subpackages existed: where each lives now, and under what name.
+_DEPRECATED = {
+    "BmcResult": ("proof", "BmcResult"),
+    "Candidate": ("propose", "InvariantCandidate"),
+    "DataDrivenProposer": ("propose", "DataDrivenProposer"),
+    "InvariantsSummary": ("command", "InvariantsSummary"),
+    "ModelAnswer": ("propose", "ModelAnswer"),
+    "Translator": ("propose", "Translator"),
+    "Violation": ("proof", "UnsafeRun"),
+    "check_consecution": ("proof", "check_consecution"),
+    "check_initiation": ("proof", "check_initiation"),
+    "check_safety": ("proof", "check_safety"),
+    "find_violation": ("proof", "find_violation"),
+    "load_c": ("problems", "load_c"),
+    "load_python": ("problems", "load_python"),
+    "load_smt_template": ("problems", "load_smt_template"),
+    "load_sygus": ("problems", "load_sygus"),
+    "parse_c_program": ("problems", "parse_c_program"),
+    "parse_expression": ("propose", "parse_expression"),
+    "parse_python_program": ("problems", "parse_python_program"),
+    "parse_smt_template": ("problems", "parse_smt_template"),
+    "parse_sygus": ("problems", "parse_sygus"),
+    "run_invariants": ("command", "run_invariants"),
+    "shrink": ("proof", "shrink"),
+    "to_python": ("problems", "to_python"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Old top-level names keep working for one release, with a ``DeprecationWarning``."""
+    if name not in _DEPRECATED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, new = _DEPRECATED[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), new)
+    return renamed_attribute(__name__, name, f"{__name__}.{module}.{new}", value)

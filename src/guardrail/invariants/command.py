@@ -1,4 +1,5 @@
-"""``guardrail invariants FILE_OR_DIR``: solve every problem, report a table (or JSON), keep a JSONL trace."""
+"""``guardrail invariants FILE_OR_DIR``: solve every problem, print a table (or JSON), keep a JSONL trace and
+write a report (Markdown and HTML with a plot of the time per problem) beside it."""
 
 from __future__ import annotations
 
@@ -16,19 +17,22 @@ from rich.text import Text
 
 from ..errors import GuardrailError
 from ..models.base import Model
-from .loaders import load_problem, problem_files
-from .solver import SolveBudget, SolveResult, solve
+from ..reports.invariants import write_invariants_report
+from ._deprecated import DeprecatedSpellings
+from .problems.loaders import load_problem, problem_files
+from .solve import SolveBudget, SolveResult, solve
 
 DEFAULT_TRACE = Path("invariants-trace.jsonl")
 
 
 @dataclass
-class InvariantsSummary:
+class InvariantsSummary(DeprecatedSpellings):
     """The run's totals and one row per problem (the ``--json`` output)."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     results: list[SolveResult] = field(default_factory=list)
     trace_path: Path | None = None
+    report_path: Path | None = None
     seconds: float = 0.0
 
     @property
@@ -47,7 +51,7 @@ class InvariantsSummary:
     def errors(self) -> int:
         return sum(1 for r in self.rows if r["outcome"] == "error")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "solved": self.solved,
             "unsafe": self.unsafe,
@@ -55,6 +59,7 @@ class InvariantsSummary:
             "total": self.total,
             "seconds": round(self.seconds, 3),
             "trace": str(self.trace_path) if self.trace_path else None,
+            "report": str(self.report_path) if self.report_path else None,
             "problems": self.rows,
         }
 
@@ -70,12 +75,15 @@ def run_invariants(
     seed: int = 0,
     chat: bool = False,
     console: Console | None = None,
+    report_dir: str | Path | None = None,
 ) -> InvariantsSummary:
     """Solve each problem file in ``paths`` (files, or directories of ``.c``/``.smt``/``.sl``/``.py``).
 
     Prints a table (or, with ``json_out``, the summary as JSON) to ``console`` and appends one JSON line per
     event to ``trace_path`` (None: no trace). A file that cannot be loaded becomes an "error" row.
     ``chat=True`` sends the model's prompt as a chat message (for chat-only OpenAI-compatible servers).
+    ``report_dir`` (None: no report) receives ``report.md``, ``report.html`` and ``times.png``; see
+    ``default_report_dir`` for where the command puts it.
     """
     out = console or Console()
     targets = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -101,17 +109,26 @@ def run_invariants(
         if trace_file is not None:
             trace_file.close()
     summary.seconds = time.monotonic() - started
+    if report_dir is not None:
+        summary.report_path = write_invariants_report(summary.to_dict(), Path(report_dir))["html"]
     if json_out:
-        out.print_json(json.dumps(summary.to_json()))
+        out.print_json(json.dumps(summary.to_dict()))
     else:
         out.print(summary_table(summary))
         where = f"; trace in {summary.trace_path}" if summary.trace_path else ""
+        where += f"; report in {summary.report_path}" if summary.report_path else ""
         out.print(
             f"solved {summary.solved}/{summary.total}, unsafe {summary.unsafe}, errors {summary.errors} "
             f"in {summary.seconds:.1f} s{where}",
             highlight=False,
         )
     return summary
+
+
+def default_report_dir(trace_path: Path) -> Path:
+    """Beside the trace, named after it: ``invariants-trace.jsonl`` → ``invariants-report/``,
+    ``runs/a.jsonl`` → ``runs/a-report/``."""
+    return trace_path.with_name(trace_path.stem.removesuffix("-trace") + "-report")
 
 
 def _solve_file(
@@ -132,7 +149,7 @@ def _solve_file(
     emit({"event": "start", "problem": problem.name, "source": str(path), "kind": problem.kind})
     result = solve(problem, model=model, budget=budget, seed=seed, trace=emit, chat=chat)
     summary.results.append(result)
-    return result.to_json()
+    return result.to_dict()
 
 
 def summary_table(summary: InvariantsSummary) -> Table:
