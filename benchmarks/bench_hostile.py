@@ -1,7 +1,7 @@
 """Hostile outputs against every shipped check, and streaming ``viable()`` on long tokens; writes
 benchmarks/results_hostile.md.
 
-Run: ``python benchmarks/bench_hostile.py`` (about ten minutes on 2 shared cores). ``--streaming-only``
+Run: ``python benchmarks/bench_hostile.py`` (about three minutes on 2 shared cores). ``--streaming-only``
 measures the streaming section alone (it also runs against older versions of guardrail, for a before and
 after).
 
