@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from guardrail.errors import ConfigurationError
 from guardrail.models import ScriptedModel
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "chains"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "chains.md"
 
 
 def example(name: str) -> Chain:
@@ -142,3 +144,15 @@ def test_bad_targets_say_what_to_write() -> None:
         load_chain("no_such_package_xyz.chains:CHAIN")
     with pytest.raises(ConfigurationError, match="at least one --property"):
         verify_command(f"{EXAMPLES}/email_agent.py:SAFE", [], False)
+
+
+def test_the_python_in_docs_chains_md_runs() -> None:
+    """The doc's code blocks, in order, in one namespace (``model`` answers "done": the agent finishes)."""
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {"model": ScriptedModel(["done"])}
+    for block in blocks:
+        exec(compile(block, str(DOCS), "exec"), namespace)  # our own documentation, not model output
+    result = namespace["result"]
+    assert getattr(result, "ok", False) and getattr(result, "output", None) == "done"
+    assert isinstance(namespace["draft"], ModelStep) and namespace["draft"].prompt.chat  # type: ignore[attr-defined]

@@ -39,13 +39,14 @@ __all__ = ["ERROR_CODES", "ChainResult", "StopReason", "TraceStep", "arun_chain"
 
 StopReason = Literal["final", "rejected", "tool_error", "violation", "undefined"]
 
-#: The stable ``ErrorDetail.code`` of each way a run can stop early (programs compare codes, not messages).
+#: The stable ``ErrorDetail.code`` of each way a run can stop early, and what it means (programs compare
+#: codes, never messages).
 ERROR_CODES: dict[str, str] = {
-    "rejected": "chain.step_rejected",  # no answer the step's check accepted within its attempts
-    "tool_error": "chain.tool_error",  # a tool raised
-    "tool_result": "chain.tool_result_type",  # a tool returned a value outside its declared return type
-    "violation": "chain.property_violated",  # a monitor stopped the run before a violating step
-    "undefined": "chain.value_undefined",  # a step read a value no earlier step bound on this path
+    "chain.step_rejected": "no answer the step's check accepted within its attempts",
+    "chain.tool_error": "a tool raised",
+    "chain.tool_result_type": "a tool returned a value outside its declared return type",
+    "chain.property_violated": "a monitor stopped the run before a step that would break its property",
+    "chain.value_undefined": "a step reads a value that no step bound on this path",
 }
 
 
@@ -187,21 +188,15 @@ class _Run:
         reason: StopReason,
         detail: str,
         *,
-        kind: str | None = None,
+        code: str,
         judge: str,
         feedback: str,
         found: str | None = None,
         violation: Violation | None = None,
     ) -> ChainResult:
-        """The result of a run stopped early: ``kind`` picks the error code (default: ``reason``'s),
-        ``judge`` names what refused (a check, a property, a tool step)."""
-        error = ErrorDetail(
-            check=judge,
-            message=detail,
-            feedback=feedback,
-            code=ERROR_CODES[kind or reason],
-            found=found,
-        )
+        """The result of a run stopped early; ``judge`` names what refused (a check, a property, a step)."""
+        assert code in ERROR_CODES, code
+        error = ErrorDetail(check=judge, message=detail, feedback=feedback, code=code, found=found)
         return ChainResult(
             ok=False,
             output=None,
@@ -230,6 +225,7 @@ class _Run:
                         return self._stop(
                             "violation",
                             f"stopped before {node.describe()}: {violation.message}",
+                            code="chain.property_violated",
                             judge=violation.property,
                             feedback=clip(violation.message, 200),
                             found=violation.event,
@@ -239,7 +235,11 @@ class _Run:
                 if missing:
                     message = f"{node.describe()} reads {', '.join(missing)}, not defined yet"
                     return self._stop(
-                        "undefined", message, judge=f"chain {self.graph.chain.name}", feedback=message
+                        "undefined",
+                        message,
+                        code="chain.value_undefined",
+                        judge=f"chain {self.graph.chain.name}",
+                        feedback=message,
                     )
             if node.kind == "final":
                 self.trace.append(TraceStep(node.describe(), "final", node.event, output, value))
@@ -299,6 +299,7 @@ class _Run:
                 "rejected",
                 f"{step.describe()}: no acceptable answer after {len(result.attempts)} attempt(s) "
                 f"({result.stop_reason}); last problem: {clip(why, 200)}",
+                code="chain.step_rejected",
                 judge=step.check.name,
                 feedback=clip(why, 200),
                 found=clip(result.last.output, 60) if result.last is not None else None,
@@ -325,7 +326,12 @@ class _Run:
             )
             message = f"{step.describe()} raised {type(e).__name__}: {clip(str(e), 200)}"
             return self._stop(
-                "tool_error", message, judge=step.describe(), feedback=message, found=type(e).__name__
+                "tool_error",
+                message,
+                code="chain.tool_error",
+                judge=step.describe(),
+                feedback=message,
+                found=type(e).__name__,
             )
         hints, _ = step.type_hints()
         problem = _not_of_type(result, hints["return"]) if "return" in hints else None
@@ -336,7 +342,7 @@ class _Run:
             return self._stop(
                 "tool_error",
                 message,
-                kind="tool_result",
+                code="chain.tool_result_type",
                 judge=step.describe(),
                 feedback=message,
                 found=show_value(result),
