@@ -3,9 +3,8 @@ rejected and repaired. Run: python examples/guard_json.py"""
 
 from pydantic import BaseModel
 
-from guardrail.checks import Grammar, Schema
-from guardrail.guard import Budget, Guard, Resample
-from guardrail.models import resolve_model
+from guardrail import Budget, Grammar, Guard, Schema, resolve_model
+from guardrail.guard import Resample
 
 
 class Person(BaseModel):

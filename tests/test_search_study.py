@@ -350,3 +350,22 @@ def test_the_shipped_main_job_study_loads() -> None:
     assert isinstance(strategy, Racing)
     assert (strategy.epsilon, strategy.delta, strategy.correction) == (0.05, 0.05, "bonferroni")
     assert study.config.model == "local"
+
+
+def test_a_study_folder_written_by_the_previous_release_resumes(tmp_path: Path) -> None:
+    """A study folder from before scorers became checks resumes: stored outcomes are reused, not redone."""
+    import shutil
+
+    legacy = tmp_path / "legacy"
+    shutil.copytree(Path(__file__).parent / "data" / "legacy_study", legacy)
+    resumed_model = ScriptedModel(oracle)
+    resumed = Study.from_yaml(legacy / "study.yaml", model_factory=factory_of(resumed_model)).run()
+    fresh_model = ScriptedModel(oracle)
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    write_suite(fresh_dir)
+    fresh = Study.from_yaml(write_study(fresh_dir), model_factory=factory_of(fresh_model)).run()
+    # The old release made 150 calls before it was killed; none of them is made again.
+    assert len(resumed_model.requests) == len(fresh_model.requests) - 150
+    assert resumed.summary()["winner"] == {**fresh.summary()["winner"], "files": resumed.winner_files}
+    assert resumed.winner.interval == fresh.winner.interval and resumed.winner.test == fresh.winner.test
