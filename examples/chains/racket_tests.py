@@ -35,9 +35,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from guardrail import Prompt
 from guardrail.chains import Assign, Branch, Break, Chain, Loop, ModelStep, ToolStep
 from guardrail.checks import Grammar
-from guardrail.prompt import Prompt
 from guardrail.sandbox import Limits, run_python
 
 INTERPRETER = Path(__file__).with_name("mini_racket.py")
