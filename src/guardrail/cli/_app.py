@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..models import SPEC_HELP
+from ..models.registry import SPEC_HELP
 
 app = typer.Typer(
     name="guardrail",

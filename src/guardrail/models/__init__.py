@@ -1,35 +1,45 @@
-"""The model layer: the only code in guardrail that talks to a language model."""
+"""The model layer: the only code in guardrail that talks to a language model.
 
-from .accounting import CallRecord, Pricing, UsageMeter, UsageSummary
-from .base import Model, Stream, as_request, chat
-from .cache import Cached, CacheStats, CompletionCache
-from .cassette import Cassette, Recorder, Replay
-from .registry import SPEC_HELP, resolve_model
+A ``Request`` goes in, a ``Completion`` comes out, async first with sync facades. ``resolve_model(spec)``
+turns a spec (``local``, ``openai:NAME``, ``http://HOST/v1``, ``replay:FILE``) into a backend; ``Cached``,
+``Recorder`` and ``Replay`` wrap any backend. ``LocalModel`` and ``OpenAIModel`` import lazily (llama_cpp
+is optional and slow to import).
+"""
+
+from .accounting import CallRecord as CallRecord
+from .accounting import Pricing, UsageMeter, UsageSummary
+from .base import Model
+from .base import Stream as Stream
+from .base import as_request as as_request
+from .base import chat as chat
+from .cache import Cached, CompletionCache
+from .cache import CacheStats as CacheStats
+from .cassette import Cassette as Cassette
+from .cassette import Recorder, Replay
+from .registry import SPEC_HELP as SPEC_HELP
+from .registry import resolve_model
 from .scripted import ScriptedModel
 from .types import Completion, Message, Request, ToolCall, Usage
 
+# CallRecord, CacheStats, Cassette, Stream, SPEC_HELP, as_request and chat stay importable from here (older
+# code does) but are not part of the advertised surface.
 __all__ = [
-    "SPEC_HELP",
-    "CacheStats",
     "Cached",
-    "CallRecord",
-    "Cassette",
     "Completion",
     "CompletionCache",
+    "LocalModel",
     "Message",
     "Model",
+    "OpenAIModel",
     "Pricing",
     "Recorder",
     "Replay",
     "Request",
     "ScriptedModel",
-    "Stream",
     "ToolCall",
     "Usage",
     "UsageMeter",
     "UsageSummary",
-    "as_request",
-    "chat",
     "resolve_model",
 ]
 
