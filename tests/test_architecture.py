@@ -187,7 +187,6 @@ def test_packages_form_no_cycle() -> None:
     assert not cycles, f"packages that import each other: {cycles}"
 
 
-@pytest.mark.xfail(strict=True, reason="chains/ still has one ten-module cycle (issue 11, in progress)")
 def test_module_cycles_stay_small_and_inside_one_package() -> None:
     modules = _modules()
     graph = {
