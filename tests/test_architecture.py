@@ -198,7 +198,9 @@ def test_module_cycles_stay_small_and_inside_one_package() -> None:
     assert not big, f"import cycles larger than {MAX_CYCLE} modules or across packages: {big}"
 
 
-@pytest.mark.parametrize("shim", ["guardrail.loop", "guardrail.templates", "guardrail.report"])
+@pytest.mark.parametrize(
+    "shim", ["guardrail.loop", "guardrail.templates", "guardrail.report", "guardrail.chains.command"]
+)
 def test_old_import_paths_still_work_with_a_deprecation_warning(shim: str) -> None:
     import importlib
     import sys
