@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._sync import run_sync
-from ._text import quoted
+from ._text import clip, quoted, show_value
 from .checks.base import Check, ErrorDetail, Verdict
 from .models.accounting import UsageSummary
 from .models.base import Model
@@ -450,7 +450,9 @@ def _dead_prefix_error(check: Check, text: str, at: int) -> ErrorDetail:
     tail = text[max(0, at - 20) : at]
     return ErrorDetail(
         check=check.name,
-        message=f"no continuation of the output can be accepted after {tail!r}",
-        feedback=f"Your answer went wrong at character {at}: {tail!r} cannot start a valid answer.",
+        code="stream.dead_prefix",
+        message=f"no continuation of the output can be accepted after {show_value(tail)}",
+        feedback=f"Your answer went wrong at character {at}: {show_value(tail)} cannot start a valid answer.",
         offset=at,
+        found=clip(tail, 20),
     )

@@ -3,9 +3,10 @@
 pydantic does the validating; this module turns its structured errors into ``ErrorDetail``s whose path is
 pydantic's ``loc``, whose code is pydantic's error type (``schema.int_parsing``; see ``checks.codes``) and
 whose feedback is one sentence a model can act on (``At $.age: input should be a valid integer, unable to
-parse string as an integer; got "forty".``). Nothing from the output can raise: pydantic's JSON parser
-has its own recursion limit, and any other failure (a user validator raising, a RecursionError) becomes a
-rejecting verdict.
+parse string as an integer; got "forty".``). JSON text first passes the policy every JSON check shares
+(``checks.json_policy``: no NaN, no infinities, no integers over 4,300 digits, no escaped lone
+surrogates). Nothing from the output can raise: pydantic's JSON parser has its own recursion limit, and
+any other failure (a user validator raising, a RecursionError) becomes a rejecting verdict.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from guardrail.checks.base import (
     line_and_column,
     too_long,
 )
+from guardrail.checks.json_policy import text_problem
 from guardrail.errors import ConfigurationError
 from guardrail.models.types import Completion, Message, ToolCall
 
@@ -495,13 +497,17 @@ _TOOL_CODES = _Codes(of_type=lambda _: "tool.arguments_invalid", not_json="tool.
 
 
 def _json_text_rejected(text: str, check: str, path: tuple[PathItem, ...], max_chars: int) -> Verdict | None:
-    """The rejection of JSON text before pydantic sees it: too long, or a lone surrogate."""
+    """The rejection of JSON text before pydantic sees it: too long, a lone surrogate, or against the
+    JSON policy (NaN, infinities, over-long integers, escaped lone surrogates)."""
     if (rejection := too_long(check, text, max_chars)) is not None:
         # Inside a tool call, say which: the path locates the oversized arguments.
         return Verdict.reject(replace(rejection.errors[0], path=path)) if path else rejection
     encoded = _utf8(text, check, path)
     if isinstance(encoded, Verdict):
         return encoded
+    problem = text_problem(text)
+    if problem is not None:
+        return Verdict.reject(problem.error(check, text, path))
     return None
 
 

@@ -2,6 +2,7 @@
 proofs. Each is built as a ``Document`` (``reports.document``) and written beside the run's results."""
 
 from .document import Document
+from .invariants import write_invariants_report, write_specs_report
 from .search import write_report
 
-__all__ = ["Document", "write_report"]
+__all__ = ["Document", "write_invariants_report", "write_report", "write_specs_report"]
