@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ORDER = ["guard", "grammar", "checks", "search", "invariants"]
+ORDER = ["guard", "grammar", "checks", "hostile", "reliability", "search", "invariants"]
 HEADER = """# Measured figures
 
 Every figure here was measured by a script in this folder; each section names its script, date and machine.

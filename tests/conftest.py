@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,17 @@ def local_model_available() -> bool:
 requires_local = pytest.mark.skipif(
     not local_model_available(), reason="needs the 'local' extra (llama-cpp-python and the embedded model)"
 )
+
+
+def racket_available() -> bool:
+    found = shutil.which("racket") is not None
+    if not found and os.environ.get("GUARDRAIL_REQUIRE_RACKET"):
+        # CI installs Racket (apt-get install racket): there a missing binary is a broken install.
+        raise RuntimeError("GUARDRAIL_REQUIRE_RACKET is set but the racket binary is not on PATH")
+    return found
+
+
+requires_racket = pytest.mark.skipif(not racket_available(), reason="needs Racket: apt-get install racket")
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import AfterValidator, BaseModel, Field
 
-from guardrail.chains import AnyValue, Finite, IntRange, abstract_check
+from guardrail.chains import abstract_check
 from guardrail.chains.abstraction import domain_of_type
+from guardrail.chains.domains import AnyValue, Finite, IntRange
 from guardrail.checks import Automaton, Grammar, Predicate, Schema
 from guardrail.errors import ConfigurationError
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from guardrail.chains import Chain, Counterexample, ModelStep, Proven, Unknown, verify
-from guardrail.chains.command import load_chain, verify_command
+from guardrail.chains import Chain, Counterexample, ModelStep, Proven, Unknown, load_chain, run_chain, verify
+from guardrail.cli.verify import verify_command
 from guardrail.errors import ConfigurationError
 from guardrail.models import ScriptedModel
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "chains"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "chains.md"
 
 
 def example(name: str) -> Chain:
@@ -60,7 +62,9 @@ def test_retrieval_answer_final_output() -> None:
 def test_retrieval_answer_runs() -> None:
     chain = example("retrieval_answer.py:CHAIN")
     model = ScriptedModel(["yes", " (A) "])
-    result = chain.run(model, question="What is the capital of France?", options=["Paris", "Rome"])
+    result = run_chain(
+        chain, model, inputs={"question": "What is the capital of France?", "options": ["Paris", "Rome"]}
+    )
     assert result.ok and result.value == "A" and result.output == " (A) "
     assert "Paris is the capital" in (model.requests[1].prompt or "")
 
@@ -80,12 +84,15 @@ def test_racket_chain_runs_tests_in_the_sandbox_and_retries() -> None:
     right = "#lang racket\n(define (add a b) (+ a b))"
     model = ScriptedModel([wrong, right])
     tests = "(check-equal? (add 1 2) 3)\n(check-equal? (add 0 0) 0)"
-    result = chain.run(model, monitor=["terminates:3"], task="add two numbers", tests=tests)
+    result = run_chain(
+        chain, model, monitor=["terminates:3"], inputs={"task": "add two numbers", "tests": tests}
+    )
     assert result.ok and result.output == right
     reports = [s.value for s in result.trace if s.kind == "tool"]
     assert [r.status for r in reports] == ["fail", "pass"]
     assert "FAILED (got -1, expected 3)" in reports[0].output
     assert "FAILED (got -1, expected 3)" in (model.requests[1].prompt or "")  # the feedback reached the model
+    assert {(r.max_tokens, r.stop) for r in model.requests} == {(400, ("\nTask:",))}  # the step's Prompt
 
 
 def test_verify_command_table_and_exit_codes() -> None:
@@ -99,7 +106,7 @@ def test_verify_command_table_and_exit_codes() -> None:
     )
     text = buffer.getvalue()
     assert code == 1
-    assert "counterexample" in text and "proven" in text and "'send_email'" in text and "(not run)" in text
+    assert "counterexample" in text and "proven" in text and '"send_email"' in text and "(not run)" in text
     assert (
         verify_command(
             f"{EXAMPLES}/email_agent.py:SAFE", ["never send_email before confirm"], False, stdout=console
@@ -137,3 +144,15 @@ def test_bad_targets_say_what_to_write() -> None:
         load_chain("no_such_package_xyz.chains:CHAIN")
     with pytest.raises(ConfigurationError, match="at least one --property"):
         verify_command(f"{EXAMPLES}/email_agent.py:SAFE", [], False)
+
+
+def test_the_python_in_docs_chains_md_runs() -> None:
+    """The doc's code blocks, in order, in one namespace (``model`` answers "done": the agent finishes)."""
+    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {"model": ScriptedModel(["done"])}
+    for block in blocks:
+        exec(compile(block, str(DOCS), "exec"), namespace)  # our own documentation, not model output
+    result = namespace["result"]
+    assert getattr(result, "ok", False) and getattr(result, "output", None) == "done"
+    assert isinstance(namespace["draft"], ModelStep) and namespace["draft"].prompt.chat  # type: ignore[attr-defined]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from guardrail.chains import Assign, Branch, Break, Chain, Final, Loop, ModelStep, Terminates, ToolStep
+from guardrail.chains import (
+    Assign,
+    Branch,
+    Break,
+    Chain,
+    Final,
+    Loop,
+    ModelStep,
+    Terminates,
+    ToolStep,
+    run_chain,
+)
 from guardrail.checks import Automaton, Grammar
 from guardrail.errors import ConfigurationError
 from guardrail.models import ScriptedModel
@@ -57,7 +68,9 @@ class Mailbox:
 def test_monitor_stops_the_run_before_the_violating_tool_call() -> None:
     box = Mailbox()
     model = ScriptedModel(["search", "send"])
-    result = box.chain(safe=False).run(model, monitor=["never send before confirm"], query="invoice")
+    result = run_chain(
+        box.chain(safe=False), model, monitor=["never send before confirm"], inputs={"query": "invoice"}
+    )
     assert not result.ok and result.stop_reason == "violation"
     assert box.sent == []  # the tool never ran
     assert result.violation is not None and result.violation.event == "send"
@@ -68,14 +81,17 @@ def test_monitor_stops_the_run_before_the_violating_tool_call() -> None:
 
 def test_without_a_monitor_the_same_run_sends() -> None:
     box = Mailbox()
-    result = box.chain(safe=False).run(ScriptedModel(["search", "send"]), query="invoice")
+    result = run_chain(box.chain(safe=False), ScriptedModel(["search", "send"]), inputs={"query": "invoice"})
     assert result.ok and result.stop_reason == "final" and box.sent == ["invoice"]
 
 
 def test_monitor_lets_a_compliant_run_finish() -> None:
     box = Mailbox(approve=True)
-    result = box.chain(safe=True).run(
-        ScriptedModel(["send"]), monitor=["never send before confirm"], query="hi"
+    result = run_chain(
+        box.chain(safe=True),
+        ScriptedModel(["send"]),
+        monitor=["never send before confirm"],
+        inputs={"query": "hi"},
     )
     assert result.ok and result.output == "send" and box.sent == ["hi"]
     assert result.events == ["action", "confirm", "send", "final"]
@@ -84,7 +100,7 @@ def test_monitor_lets_a_compliant_run_finish() -> None:
 def test_termination_monitor_stops_before_the_call_over_budget() -> None:
     box = Mailbox()
     model = ScriptedModel(["search", "search", "search"])
-    result = box.chain(safe=True).run(model, monitor=[Terminates(2)], query="q")
+    result = run_chain(box.chain(safe=True), model, monitor=[Terminates(2)], inputs={"query": "q"})
     assert result.stop_reason == "violation" and len(model.requests) == 2
     assert (
         result.violation is not None
@@ -94,10 +110,10 @@ def test_termination_monitor_stops_before_the_call_over_budget() -> None:
 
 def test_final_monitor_stops_a_bad_final_output() -> None:
     chain = Chain([ModelStep("answer", "?", Grammar.from_file("choice_ae"))], final="answer")
-    result = chain.run(ScriptedModel(["(B)"]), monitor=["final-regex:[A-E]"])
+    result = run_chain(chain, ScriptedModel(["(B)"]), monitor=["final-regex:[A-E]"])
     assert result.stop_reason == "violation" and result.output is None
-    assert result.violation is not None and "'(B)' fails" in result.violation.message
-    good = chain.run(ScriptedModel(["B"]), monitor=["final-regex:[A-E]"])
+    assert result.violation is not None and '"(B)" fails' in result.violation.message
+    good = run_chain(chain, ScriptedModel(["B"]), monitor=["final-regex:[A-E]"])
     assert good.ok and good.output == "B" and good.value == "B"
 
 
@@ -108,7 +124,9 @@ def test_results_used_monitor_stops_at_the_end() -> None:
     chain = Chain(
         [ToolStep(lookup, name="found"), ModelStep("a", "{{ q }}", YES_NO)], final="a", inputs={"q": str}
     )
-    result = chain.run(ScriptedModel(["yes"]), monitor=["every tool result is used"], q="x")
+    result = run_chain(
+        chain, ScriptedModel(["yes"]), monitor=["every tool result is used"], inputs={"q": "x"}
+    )
     assert result.stop_reason == "violation" and result.violation is not None
     assert result.violation.event == "final"
     assert result.violation.message == "the result of tool lookup -> 'found' is never read"
@@ -119,9 +137,9 @@ def test_model_rejection_and_tool_error_end_the_run_as_values() -> None:
         raise RuntimeError("disk full")
 
     chain = Chain([ModelStep("a", "?", YES_NO, attempts=2), ToolStep(explode, name="n")], final="a")
-    rejected = chain.run(ScriptedModel(["maybe", "perhaps"]))
+    rejected = run_chain(chain, ScriptedModel(["maybe", "perhaps"]))
     assert rejected.stop_reason == "rejected" and "no acceptable answer after 2 attempt(s)" in rejected.detail
-    failed = chain.run(ScriptedModel(["yes"]))
+    failed = run_chain(chain, ScriptedModel(["yes"]))
     assert failed.stop_reason == "tool_error" and "disk full" in failed.detail
 
 
@@ -131,7 +149,7 @@ def test_values_texts_and_templates() -> None:
         final=Final(template="{{ ok }}/{{ raw }}"),
     )
     model = ScriptedModel([" YES ", "No"])
-    result = chain.run(model)
+    result = run_chain(chain, model)
     assert result.ok and result.output == "True/No"
     assert model.requests[1].prompt == "True"
 
@@ -142,19 +160,19 @@ def test_a_tool_result_outside_its_declared_type_stops_the_run() -> None:
         return "yes"  # type: ignore[return-value]
 
     chain = Chain([ToolStep(approve, name="ok")], final="ok", inputs={"q": str})
-    result = chain.run(ScriptedModel([]), q="?")
+    result = run_chain(chain, ScriptedModel([]), inputs={"q": "?"})
     assert result.stop_reason == "tool_error" and "not a value of the declared type" in result.detail
 
 
 def test_inputs_must_match() -> None:
     typed = Chain([ModelStep("a", "{{ q }}", YES_NO)], final="a", inputs={"q": int})
-    with pytest.raises(ConfigurationError, match="input 'q' is 'x', not a value of the declared type"):
-        typed.run(ScriptedModel(["yes"]), q="x")
+    with pytest.raises(ConfigurationError, match=r'input .q. is "x", not a value of the declared type'):
+        run_chain(typed, ScriptedModel(["yes"]), inputs={"q": "x"})
     chain = Chain([ModelStep("a", "{{ q }}", YES_NO)], final="a", inputs=["q"])
     with pytest.raises(ConfigurationError, match="missing: q"):
-        chain.run(ScriptedModel(["yes"]))
+        run_chain(chain, ScriptedModel(["yes"]))
     with pytest.raises(ConfigurationError, match="not tool steps"):
-        chain.run(ScriptedModel(["yes"]), tools={"nope": print}, q="x")
+        run_chain(chain, ScriptedModel(["yes"]), tools={"nope": print}, inputs={"q": "x"})
 
 
 def test_loop_bound_and_break() -> None:
@@ -178,8 +196,8 @@ def test_loop_bound_and_break() -> None:
         ],
         final="n",
     )
-    assert chain.run(ScriptedModel(["yes", "yes", "yes"])).value == 3
-    assert chain.run(ScriptedModel(["yes", "no"])).value == 2
+    assert run_chain(chain, ScriptedModel(["yes", "yes", "yes"])).value == 3
+    assert run_chain(chain, ScriptedModel(["yes", "no"])).value == 2
     assert counted == [0, 1, 2, 0, 1]
 
 

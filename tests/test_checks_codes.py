@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core.core_schema import ErrorType
 
+from guardrail._text import show_value
 from guardrail.checks import (
     Automaton,
     Check,
@@ -34,7 +35,8 @@ from guardrail.checks import (
     codes,
 )
 from guardrail.checks.answers import LabelReader
-from guardrail.models.types import ToolCall
+from guardrail.checks.racket import Racket
+from guardrail.models.types import Completion, Message, ToolCall
 from guardrail.resources import available_grammars
 from guardrail.sandbox import Limits, SandboxStatus
 
@@ -89,6 +91,11 @@ def test_the_table_lists_each_code_once_and_only_well_formed_codes() -> None:
 # -- a battery of bad outputs through every shipped check ------------------------------------------------
 
 
+class _HostileRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
 class Person(BaseModel):
     name: str
     age: int = Field(ge=0)
@@ -125,6 +132,11 @@ HOSTILE = [
     "[1, 2",
     '{"name": "Ann", "age": }',
     'Sure! ```json\n{"name": 1}\n``` hope that helps',
+    "NaN",
+    "[1, -Infinity]",
+    "1e999999",
+    "9" * 4301,
+    '"\\ud800"',
 ]
 
 AMBIGUOUS = 'start: e\ne: e "+" e | "(" e ")" | NUMBER\nNUMBER: /[0-9]+/\n%ignore " "'
@@ -165,6 +177,9 @@ def _cases() -> Iterator[tuple[str, Check, list[Any]]]:
             '{"score": -1}',
             "[]",
             {"name": "ab", "tags": [1, 2, 2]},
+            {1: "a non-string key"},
+            [_HostileRepr()],
+            {"a": float("nan")},
         ],
     )
     yield (
@@ -179,7 +194,28 @@ def _cases() -> Iterator[tuple[str, Check, list[Any]]]:
             "[1, 2]",
             [ToolCall(name="search", arguments='{"query": "\ud800"}')],
             [ToolCall(name="search", arguments='{"query": 1}')] * 3,
+            Completion(text="Sure, I will search for that."),
+            [
+                ToolCall(id="a", name="search", arguments="{}"),
+                ToolCall(id="a", name="search", arguments="{}"),
+            ],
+            [
+                Message(role="user", content="find"),
+                Message(role="assistant", tool_calls=(ToolCall(id="c1", name="search", arguments="{}"),)),
+                Message(role="tool", tool_call_id="c1", content="done"),
+                Message(role="assistant", tool_calls=(ToolCall(id="c1", name="search", arguments="{}"),)),
+            ],
+            [
+                Message(role="user", content="find"),
+                Message(role="tool", tool_call_id="c9", content="done"),
+                Message(role="assistant", tool_calls=(ToolCall(id="c1", name="search", arguments="{}"),)),
+            ],
         ],
+    )
+    yield (
+        "racket:define_only",
+        Racket(define_only=True),
+        ["(define x 1)\n(display x)", "#lang racket\n(define x 1)", "Sure! (define x 1)"],
     )
     yield (
         "automaton",
@@ -232,8 +268,8 @@ def test_every_error_of_every_shipped_check_has_a_documented_code(
         try:
             verdict = check.check(output)
         except Exception as e:
-            pytest.fail(f"{label} raised {type(e).__name__} on {str(output)[:40]!r}: {e}")
-        _assert_coded(verdict, f"{label} on {str(output)[:40]!r}")
+            pytest.fail(f"{label} raised {type(e).__name__} on {show_value(output)}: {e}")
+        _assert_coded(verdict, f"{label} on {show_value(output)}")
 
 
 def test_the_sandboxed_code_check_reports_the_sandbox_status() -> None:
@@ -308,11 +344,6 @@ def test_the_same_mistake_twice_has_one_signature_and_a_fix_changes_it() -> None
 
 
 # -- serialisation ---------------------------------------------------------------------------------------
-
-
-class _HostileRepr:
-    def __repr__(self) -> str:
-        raise RuntimeError("no repr for you")
 
 
 def test_verdicts_serialise_to_json_whatever_their_value() -> None:

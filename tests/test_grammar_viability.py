@@ -216,3 +216,26 @@ def test_viable_agrees_with_the_parser_on_mutated_texts(name: str) -> None:
             assert all(grammar.viable(mutated[:i]) for i in range(len(mutated) + 1))
 
     _for_generated_texts(name, prop)
+
+
+# -- terminals whose DFA reads less than their regexp ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("grammar", "text", "dead_from"),
+    [
+        # interegular reads \d as [0-9]; the regex module reads Arabic-Indic digits as digits too.
+        ('start: NUM+\nNUM: /\\d+/\n%ignore " "', "12 \u0661\u0662\u0663\u0664 45 x", 12),
+        # Case folding: the long s and the Kelvin sign fold to s and k under the regex module.
+        ('start: WORD+\nWORD: /[a-z]+/i\n%ignore " "', "abc \u017f\u212a\u017f 1", 9),
+    ],
+)
+def test_a_dfa_narrower_than_its_regexp_never_makes_a_prefix_dead(
+    grammar: str, text: str, dead_from: int
+) -> None:
+    # The DFAs that follow growing tokens come from interegular, whose character classes can be narrower
+    # than the regex module's: a token the DFA gives up on is read by the regexp instead.
+    streaming = Grammar(grammar)
+    answers = [streaming.viable(text[:end]) for end in range(len(text) + 1)]
+    assert answers == [end < dead_from for end in range(len(text) + 1)]
+    assert Grammar(grammar).check(text[: dead_from - 2]).ok

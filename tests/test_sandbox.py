@@ -34,7 +34,8 @@ def test_syntax_error_is_a_failure_not_an_exception() -> None:
 
 
 def test_busy_loop_hits_the_cpu_limit() -> None:
-    result = run_python("while True:\n    pass", limits=FAST)
+    # A generous wall clock, so that on a loaded machine the CPU limit (1 s of CPU) still fires first.
+    result = run_python("while True:\n    pass", limits=Limits(wall_s=60.0, cpu_s=1))
     assert result.status == "timeout"
     assert "CPU" in result.detail
 

@@ -1,7 +1,15 @@
-"""OpenAIModel against a real OpenAI-compatible server: llama-cpp-python's, started on 127.0.0.1."""
+"""OpenAIModel against a real OpenAI-compatible server: llama-cpp-python's, started on 127.0.0.1.
+
+The server holds the embedded GGUF under two names: ``gemma-3-270m`` with Gemma's turn format for chat
+(the file carries no chat template; left alone the server falls back to llama-2's and answers ``''``), and
+``gemma-3-270m-tools`` with llama-cpp-python's ``chatml-function-calling`` format, the one of its formats
+that does tool calls for any model (``functionary`` needs functionary models). It swaps weights when a
+request names the other one. The 270M base model answers poorly; these tests assert the protocol.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,14 +17,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from guardrail.checks import ToolCalls
+from guardrail.guard import Guard
 from guardrail.models import Cached, Message, Recorder, Replay, Request
+from guardrail.models.chat_templates import render_gemma
 from guardrail.models.openai_model import OpenAIModel
 
 from .conftest import local_model_available
+from .test_guard_tools import CASSETTES, SERVER_PROMPT, CityWeather
 
 pytestmark = [pytest.mark.server, pytest.mark.local_model]
 
@@ -35,26 +48,21 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from guardrail.models.local import default_model_path
 
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
+    folder = tmp_path_factory.mktemp("server")
+    log = folder / "server.log"
+    model = {"model": str(default_model_path()), "n_ctx": 2048, "n_threads": os.cpu_count() or 2}
+    config = {
+        "host": "127.0.0.1",
+        "port": port,
+        "models": [
+            {**model, "model_alias": "gemma-3-270m", "chat_format": "gemma"},
+            {**model, "model_alias": TOOLS_ALIAS, "chat_format": "chatml-function-calling"},
+        ],
+    }
+    (folder / "config.json").write_text(json.dumps(config))
     with log.open("w") as sink:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(default_model_path()),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "2048",
-                "--n_threads",
-                str(os.cpu_count() or 2),
-                "--model_alias",
-                "gemma-3-270m",
-            ],
+            [sys.executable, "-m", "llama_cpp.server", "--config_file", str(folder / "config.json")],
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -79,6 +87,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+TOOLS_ALIAS = "gemma-3-270m-tools"
 
 
 @pytest.fixture
@@ -107,11 +118,51 @@ def test_completions_streamed(remote: OpenAIModel) -> None:
     assert "".join(deltas) == remote.complete(request).text
 
 
-def test_chat(remote: OpenAIModel) -> None:
-    request = Request(messages=(Message(role="user", content="Reply with one word: hello"),), max_tokens=8)
-    completion = remote.complete(request)
-    assert completion.finish_reason in {"stop", "length"}
-    assert isinstance(completion.text, str) and completion.usage.prompt_tokens > 0
+def test_chat(remote: OpenAIModel, local_model: Any) -> None:
+    messages = (Message(role="user", content="Reply with one word: hello"),)
+    completion = remote.complete(Request(messages=messages, max_tokens=8))
+    # The server formatted the chat in Gemma's turns: BOS plus exactly the tokens of guardrail's rendering
+    # (llama-2's format, the fallback, differs), and the base model answered something.
+    tokens = local_model.load().tokenize(render_gemma(messages).encode(), special=True)
+    assert completion.usage.prompt_tokens == len(tokens)
+    assert completion.text.strip() and completion.finish_reason in {"stop", "length"}
+
+
+def test_a_tool_call_request(server_url: str) -> None:
+    tools = ToolCalls([("get_weather", CityWeather)])
+    model = OpenAIModel(TOOLS_ALIAS, base_url=server_url)
+    request = SERVER_PROMPT.build(city="Paris").model_copy(update={"tools": tools.request_tools()})
+    completion = model.complete(request)
+    assert completion.finish_reason == "tool_calls" and completion.text == ""
+    (call,) = completion.tool_calls
+    assert call.name == "get_weather" and call.id
+    arguments = json.loads(call.arguments)  # the format constrains arguments to the tool's JSON Schema
+    assert set(arguments) == {"city", "unit"} and all(isinstance(v, str) for v in arguments.values())
+    verdict = tools.check(completion)
+    assert verdict.ok or {e.path for e in verdict.errors} == {(0, "arguments", "unit")}
+
+
+def test_guard_tool_protocol_against_the_server(server_url: str, tmp_path: Path) -> None:
+    # Set GUARDRAIL_RERECORD=1 to rewrite the cassette that test_guard_tools replays offline.
+    target = (
+        CASSETTES / "test_guard_tools_server.jsonl"
+        if os.environ.get("GUARDRAIL_RERECORD")
+        else tmp_path / "c.jsonl"
+    )
+    if target.exists() and target.parent == CASSETTES:
+        target.unlink()
+    model = Recorder(OpenAIModel(TOOLS_ALIAS, base_url=server_url), target)
+    result = Guard(model, SERVER_PROMPT, ToolCalls([("get_weather", CityWeather)])).run(city="Paris")
+    first = result.attempts[0]
+    assert first.tool_calls and first.request.tools is not None
+    if result.ok:  # the base model happened to pick a valid unit at once: nothing to re-ask
+        return
+    second = result.attempts[1]
+    # The server accepted the protocol's re-ask (assistant calls, tool message, user note) and answered.
+    assert [m.role for m in second.request.messages] == ["user", "assistant", "tool", "user"]
+    assert second.request.messages[2].tool_call_id == first.tool_calls[0].id
+    assert second.completion is not None and second.completion.finish_reason == "tool_calls"
+    assert len(target.read_text().splitlines()) == len(result.attempts)
 
 
 def test_chat_streamed(remote: OpenAIModel) -> None:

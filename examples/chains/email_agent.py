@@ -9,6 +9,12 @@ user to confirm the draft and sends only if the user said yes.
     guardrail verify examples/chains/email_agent.py:SAFE --property "never send_email before confirm"
     # proven
 
+Run one with any model; a monitor stops the run before a step that would break the property::
+
+    from guardrail.chains import run_chain
+    result = run_chain(UNSAFE, model, monitor=["never send_email before confirm"], inputs={"request": "..."})
+    result.stop_reason, result.error  # "violation", an ErrorDetail with code "chain.property_violated"
+
 Both versions also show ``every tool result is used`` failing: a ``search`` on the last turn fetches an
 inbox that nothing reads. The verifier finds that run; whether it matters is yours to decide.
 """

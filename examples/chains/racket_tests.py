@@ -18,6 +18,11 @@ What the verifier can and cannot say here, honestly:
   the property's check, so inclusion cannot be decided;
 * the chain may end with code that failed its tests three times: nothing here claims otherwise.
 
+Run it with a model (any guardrail Model; the tests and the task are the chain's inputs)::
+
+    from guardrail.chains import run_chain
+    result = run_chain(CHAIN, model, monitor=["terminates:3"], inputs={"task": ..., "tests": ...})
+
 What runs: no Racket is installed, so ``run_tests`` runs ``mini_racket.py`` (a small interpreter for a
 subset of Racket, written in Python) inside guardrail's sandbox, with the model's code and the tests as
 files. The model's code is interpreted by that evaluator, never given to Python's ``eval``.
@@ -30,6 +35,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from guardrail import Prompt
 from guardrail.chains import Assign, Branch, Break, Chain, Loop, ModelStep, ToolStep
 from guardrail.checks import Grammar
 from guardrail.sandbox import Limits, run_python
@@ -41,6 +47,8 @@ Task: {{ task }}
 {% if report %}Your previous attempt failed its tests:
 {{ report.output }}
 {% endif %}"""
+# A base model keeps writing further "Task:" blocks after its answer: stop there. Retries keep these settings.
+CODE_PROMPT = Prompt(PROMPT, params={"max_tokens": 400, "stop": ["\nTask:"]})
 
 
 class TestReport(BaseModel):
@@ -66,7 +74,7 @@ CHAIN = Chain(
         Assign("report", None),
         Loop(
             [
-                ModelStep("code", PROMPT, Grammar.from_file("sexpr"), output="text", max_tokens=400),
+                ModelStep("code", CODE_PROMPT, Grammar.from_file("sexpr"), output="text"),
                 ToolStep(run_tests, name="report"),
                 Branch("report.status", {"pass": [Break()]}),
             ],

@@ -16,11 +16,11 @@ from typing import Any, Literal
 
 from ._secrets import scrub, scrub_data
 from ._sync import run_sync
-from ._text import quoted
+from ._text import clip, quoted, show_value
 from .checks.base import Check, ErrorDetail, Verdict
 from .models.accounting import UsageSummary
 from .models.base import Model
-from .models.types import Completion, Message, Request
+from .models.types import Completion, Message, Request, ToolCall
 from .prompt import Prompt, Renderable
 
 StopReason = Literal["accepted", "attempts", "tokens", "seconds", "repeated_error"]
@@ -43,12 +43,18 @@ class Attempt:
     def tokens(self) -> int:
         return self.completion.usage.total_tokens if self.completion else 0
 
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """The native tool calls the model answered with (none for a text answer)."""
+        return self.completion.tool_calls if self.completion else ()
+
     def to_dict(self) -> dict[str, Any]:
         data = {
             "index": self.index,
             "strategy": self.strategy,
             "request": self.request.model_dump(mode="json", exclude_defaults=True),
             "output": self.output,
+            "tool_calls": [c.model_dump() for c in self.tool_calls],
             "verdict": self.verdict.to_dict(),
             "aborted_at": self.aborted_at,
             "tokens": self.tokens,
@@ -100,6 +106,10 @@ class GuardResult:
             status = "accepted" if a.verdict.ok else "rejected"
             cut = f", stream cut at char {a.aborted_at}" if a.aborted_at is not None else ""
             lines.append(f"  #{a.index} [{a.strategy}] {status}{cut}: output {quoted(a.output, width)}")
+            for call in a.tool_calls:
+                lines.append(
+                    f"      tool call {call.id or '(no id)'}: {call.name}({quoted(call.arguments, width)})"
+                )
             for e in a.verdict.errors:
                 where = e.location()
                 # Checks often name the location in their message already; don't say it twice.
@@ -134,12 +144,60 @@ def _with_note(original: Request, note: str, previous_output: str | None) -> Req
     return original.model_copy(update={"prompt": f"{original.prompt}{shown}\n{note}\n"})
 
 
+def _tool_protocol_reask(original: Request, last: Attempt) -> Request | None:
+    """The re-ask in the tool protocol's own way, or None where it does not apply.
+
+    It applies when tools were offered and the model answered with native tool calls that can be answered
+    one by one (each has an id of its own): the conversation continues with the assistant's message carrying
+    those calls, then one ``tool`` message per call with the errors located in that call (or saying it was
+    valid), then a user message with all the feedback (errors about the answer as a whole, such as too many
+    calls or a later check's, have no call to belong to).
+    """
+    calls = last.tool_calls
+    ids = [c.id for c in calls]
+    if (
+        original.messages is None
+        or original.tools is None
+        or not calls
+        or "" in ids
+        or len(set(ids)) < len(ids)
+    ):
+        return None
+    per_call: dict[int, list[ErrorDetail]] = {}
+    for error in last.verdict.errors:
+        index = error.path[0] if error.path and isinstance(error.path[0], int) else None
+        if index is not None and 0 <= index < len(calls):
+            per_call.setdefault(index, []).append(error)
+    messages = list(original.messages)
+    messages.append(Message(role="assistant", content=last.output or None, tool_calls=calls))
+    for i, call in enumerate(calls):
+        errors = per_call.get(i)
+        if errors:
+            content = "Error: the call was rejected. " + " ".join(e.feedback for e in errors)
+        else:
+            content = "These arguments are valid; repeat this call unchanged when you answer again."
+        messages.append(Message(role="tool", tool_call_id=call.id, content=content))
+    # The feedback is repeated in a closing user turn: some servers' function-calling templates leave tool
+    # results out of the prompt (llama-cpp-python's chatml-function-calling does), and the model must see it.
+    note = " ".join(e.feedback for e in last.verdict.errors)
+    messages.append(
+        Message(role="user", content=f"Your tool call was rejected: {note} Call the tool again, corrected.")
+    )
+    return original.model_copy(update={"messages": tuple(messages)})
+
+
 class ReAsk(Repair):
-    """Ask again, saying what was wrong with the last answer (the default)."""
+    """Ask again, saying what was wrong with the last answer (the default).
+
+    A rejected native tool call is re-asked through the tool protocol (see ``_tool_protocol_reask``).
+    """
 
     name = "reask"
 
     def next_request(self, original: Request, history: list[Attempt]) -> Request:
+        protocol = _tool_protocol_reask(original, history[-1])
+        if protocol is not None:
+            return protocol
         feedback = history[-1].verdict.feedback()
         if original.messages is not None:
             note = f"Your previous answer was rejected: {feedback} Please answer again."
@@ -156,6 +214,9 @@ class Refine(Repair):
 
     def next_request(self, original: Request, history: list[Attempt]) -> Request:
         last = history[-1]
+        protocol = _tool_protocol_reask(original, last)
+        if protocol is not None:
+            return protocol
         note = f"That answer has an error: {last.verdict.feedback()} Corrected answer:"
         return _with_note(original, note, last.output)
 
@@ -271,7 +332,7 @@ class Guard:
         return run_sync(self.arun(**variables), "Guard.run")
 
     async def arun(self, **variables: Any) -> GuardResult:
-        original = self.build_request(variables)
+        original = await self._with_tools(self.build_request(variables))
         assert isinstance(self.repair, Repair)
         repair: Repair = self.repair
         started = time.perf_counter()
@@ -322,6 +383,17 @@ class Guard:
             seconds=time.perf_counter() - started,
         )
 
+    async def _with_tools(self, request: Request) -> Request:
+        """``request`` offering the check's tools, when the check has tools, the request is a chat request
+        that offers none yet, and the model supports tools; otherwise unchanged (the model then answers
+        in JSON text, which the check reads)."""
+        tools = self.check.request_tools()
+        if tools is None or request.messages is None or request.tools is not None:
+            return request
+        if not await self.model.asupports_tools():
+            return request
+        return request.model_copy(update={"tools": tools})
+
     def _should_stream(self) -> bool:
         if self.stream is not None:
             return self.stream
@@ -330,7 +402,8 @@ class Guard:
     async def _attempt(self, index: int, strategy: str, request: Request) -> Attempt:
         started = time.perf_counter()
         aborted_at: int | None = None
-        if self._should_stream():
+        # Native tool calls arrive whole at the end of a stream: a stream has no text prefix to judge.
+        if self._should_stream() and request.tools is None:
             stream = self.model.astream(request)
             try:
                 async for _ in stream:
@@ -345,7 +418,7 @@ class Guard:
         else:
             completion = await self.model.acomplete(request)
             output = completion.text
-        verdict = await self.check.acheck(output)
+        verdict = await self.check.acheck(completion if self.check.judges_completions else output)
         if aborted_at is not None and verdict.ok:
             # viable() said no continuation works, yet the partial text passed: trust the full check.
             aborted_at = None
@@ -379,7 +452,9 @@ def _dead_prefix_error(check: Check, text: str, at: int) -> ErrorDetail:
     tail = text[max(0, at - 20) : at]
     return ErrorDetail(
         check=check.name,
-        message=f"no continuation of the output can be accepted after {tail!r}",
-        feedback=f"Your answer went wrong at character {at}: {tail!r} cannot start a valid answer.",
+        code="stream.dead_prefix",
+        message=f"no continuation of the output can be accepted after {show_value(tail)}",
+        feedback=f"Your answer went wrong at character {at}: {show_value(tail)} cannot start a valid answer.",
         offset=at,
+        found=clip(tail, 20),
     )

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -238,6 +238,92 @@ def _limit_setter(limits: Limits, no_processes: bool) -> Callable[[], None]:
     return set_limits
 
 
+@dataclass(frozen=True)
+class Finished:
+    """How a contained command ended (``run_command``): the raw facts, for a language runner to classify."""
+
+    returncode: int | None
+    timed_out: bool
+    stdout: str
+    stderr: str
+    truncated: bool
+    duration_s: float
+    isolation: Isolation
+    #: What the command left in ``done_file`` ("" when it wrote nothing there).
+    done: str
+    #: Why the command could not be started at all (None when it ran).
+    start_error: str | None = None
+
+
+def run_command(
+    command: Sequence[str],
+    files: Mapping[str, str],
+    *,
+    limits: Limits | None = None,
+    stdin: str = "",
+    env: Mapping[str, str] | None = None,
+    done_file: str = _DONE_FILE,
+) -> Finished:
+    """Run ``command`` (an interpreter and its arguments) contained, in a fresh private working directory
+    holding ``files`` (plain name → text); never raises because of what the command does.
+
+    The containment is the one described in the module docstring: rlimits, the wall clock, a network
+    namespace and a fresh uid where available. ``stdin`` is fed to the command; ``done_file`` is read back
+    (a runner reports completion there, with a token it was given on stdin).
+    """
+    limits = limits or Limits()
+    plan = _plan()
+    uid = _fresh_uid() if plan.processes == "uid+rlimit" else None
+    isolation = Isolation(plan.network, plan.processes, uid)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="guardrail-sandbox-") as tmp:
+        work = Path(tmp)
+        for name, content in files.items():
+            if "/" in name or name in ("", ".", "..", done_file, ".stdout", ".stderr"):
+                raise ValueError(
+                    f"sandbox file names must be plain names other than the sandbox's own; got {name!r}"
+                )
+            (work / name).write_text(content, encoding="utf-8")
+        if uid is not None:
+            for path in [work, *work.iterdir()]:
+                os.chown(path, uid, uid)
+        argv = [*plan.prefix]
+        if uid is not None:
+            argv += [
+                shutil.which("setpriv") or "setpriv",
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--",
+            ]
+        argv += list(command)
+        environment = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LANG": "C.UTF-8", **(env or {})}
+        out_path, err_path = work / ".stdout", work / ".stderr"
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=work,
+                    env=environment,
+                    stdin=subprocess.PIPE,
+                    stdout=out,
+                    stderr=err,
+                    preexec_fn=_limit_setter(limits, uid is not None),
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                return Finished(
+                    None, False, "", "", False, time.perf_counter() - started, isolation, "", str(exc)
+                )
+            timed_out = _wait(proc, stdin, limits.wall_s)
+        duration = time.perf_counter() - started
+        stdout, cut_out = _read_capped(out_path, limits.output_chars)
+        stderr, cut_err = _read_capped(err_path, limits.output_chars)
+        done_path = work / done_file
+        done = done_path.read_text(errors="replace")[: limits.output_chars * 4] if done_path.is_file() else ""
+    return Finished(proc.returncode, timed_out, stdout, stderr, cut_out or cut_err, duration, isolation, done)
+
+
 def run_python(
     program: str,
     *,
@@ -251,59 +337,41 @@ def run_python(
     names must be plain file names.
     """
     limits = limits or Limits()
-    plan = _plan()
-    uid = _fresh_uid() if plan.processes == "uid+rlimit" else None
-    isolation = Isolation(plan.network, plan.processes, uid)
     token = secrets.token_hex(16)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="guardrail-sandbox-") as tmp:
-        work = Path(tmp)
-        _write_files(work, program, files or {})
-        if uid is not None:
-            for path in [work, *work.iterdir()]:
-                os.chown(path, uid, uid)
-        argv = [*plan.prefix]
-        if uid is not None:
-            argv += [
-                shutil.which("setpriv") or "setpriv",
-                f"--reuid={uid}",
-                f"--regid={uid}",
-                "--clear-groups",
-                "--",
-            ]
-        argv += [sys.executable, "-I", "-S", "-B", _BOOTSTRAP_FILE]
-        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
-        out_path, err_path = work / ".stdout", work / ".stderr"
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            try:
-                proc = subprocess.Popen(
-                    argv,
-                    cwd=work,
-                    env=env,
-                    stdin=subprocess.PIPE,
-                    stdout=out,
-                    stderr=err,
-                    preexec_fn=_limit_setter(limits, uid is not None),
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                return SandboxResult(
-                    "crashed",
-                    f"could not start the sandbox: {exc}",
-                    None,
-                    "",
-                    "",
-                    time.perf_counter() - started,
-                    isolation,
-                )
-            timed_out = _wait(proc, token + "\n" + stdin, limits.wall_s)
-        duration = time.perf_counter() - started
-        stdout, cut_out = _read_capped(out_path, limits.output_chars)
-        stderr, cut_err = _read_capped(err_path, limits.output_chars)
-        done = (work / _DONE_FILE).read_text(errors="replace") if (work / _DONE_FILE).exists() else ""
-    status, detail = _classify(proc.returncode, timed_out, done == token, stderr, limits)
+    for name in files or {}:
+        if name in (_BOOTSTRAP_FILE, _PROGRAM_FILE):
+            raise ValueError(
+                f"sandbox file names must be plain names other than the sandbox's own; got {name!r}"
+            )
+    finished = run_command(
+        [sys.executable, "-I", "-S", "-B", _BOOTSTRAP_FILE],
+        {_BOOTSTRAP_FILE: _BOOTSTRAP, _PROGRAM_FILE: program, **(files or {})},
+        limits=limits,
+        stdin=token + "\n" + stdin,
+        env={"PYTHONHASHSEED": "0"},
+    )
+    if finished.start_error is not None:
+        return SandboxResult(
+            "crashed",
+            f"could not start the sandbox: {finished.start_error}",
+            None,
+            "",
+            "",
+            finished.duration_s,
+            finished.isolation,
+        )
+    status, detail = _classify(
+        finished.returncode, finished.timed_out, finished.done == token, finished.stderr, limits
+    )
     return SandboxResult(
-        status, detail, proc.returncode, stdout, stderr, duration, isolation, truncated=cut_out or cut_err
+        status,
+        detail,
+        finished.returncode,
+        finished.stdout,
+        finished.stderr,
+        finished.duration_s,
+        finished.isolation,
+        truncated=finished.truncated,
     )
 
 
@@ -316,17 +384,6 @@ async def arun_python(
 ) -> SandboxResult:
     """``run_python`` off the event loop."""
     return await asyncio.to_thread(run_python, program, limits=limits, files=files, stdin=stdin)
-
-
-def _write_files(work: Path, program: str, files: Mapping[str, str]) -> None:
-    (work / _BOOTSTRAP_FILE).write_text(_BOOTSTRAP, encoding="utf-8")
-    (work / _PROGRAM_FILE).write_text(program, encoding="utf-8")
-    for name, content in files.items():
-        if "/" in name or name in ("", ".", "..") or name in (_BOOTSTRAP_FILE, _PROGRAM_FILE, _DONE_FILE):
-            raise ValueError(
-                f"sandbox file names must be plain names other than the sandbox's own; got {name!r}"
-            )
-        (work / name).write_text(content, encoding="utf-8")
 
 
 def _wait(proc: subprocess.Popen[bytes], stdin: str, wall_s: float) -> bool:

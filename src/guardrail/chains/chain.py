@@ -2,8 +2,8 @@
 
 A chain is a list of steps over named values:
 
-* ``ModelStep`` — render a template with earlier values, ask the model through a ``Guard``, bind what the
-  check accepted (its parsed value, or the accepted text) to a name;
+* ``ModelStep`` — build its ``Prompt`` from earlier values, ask the model through a ``Guard``, bind what
+  the check accepted (its parsed value, or the accepted text) to a name;
 * ``ToolStep`` — call a Python function (typed arguments taken from earlier values), bind its result;
 * ``Assign`` — bind a constant;
 * ``Branch`` — run the steps of the case equal to a value (or ``otherwise``);
@@ -12,6 +12,9 @@ A chain is a list of steps over named values:
 
 Every model and tool step emits an *event* (by default its value name for a model step, the function name
 for a tool), and a finished run emits ``final``. Properties of a chain are stated over these events.
+
+A chain is plain data: this module imports nothing else of ``guardrail.chains``. The runner
+(``run_chain``) and the verifier (``verify``) are functions of a chain, in modules further down.
 """
 
 from __future__ import annotations
@@ -20,21 +23,16 @@ import inspect
 import keyword
 import re
 import typing
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from jinja2.defaults import DEFAULT_NAMESPACE
 
 from ..checks.base import Check
 from ..errors import ConfigurationError
-from ..prompt import Template
-
-if TYPE_CHECKING:
-    from ..models.base import Model
-    from .properties import Property
-    from .run import ChainResult
-    from .verify import Answer
+from ..prompt import Prompt, Template
 
 __all__ = [
     "FINAL_EVENT",
@@ -81,9 +79,15 @@ def _template(what: str, template: str | Template) -> Template:
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class ModelStep:
     """Ask the model; bind what ``check`` accepted to ``name``.
+
+    ``prompt`` is a guardrail ``Prompt`` (template, chat/system, request parameters such as
+    ``temperature`` and ``stop``) or just its template (a string or a ``Template``). The keyword settings
+    ``max_tokens``, ``temperature``, ``stop``, ``chat`` and ``system`` are shorthands: given, they override
+    the prompt's own, as for a ``Guard``. The step's request is built by ``prompt.build`` from the chain's
+    values.
 
     ``output="value"`` binds the check's value (a parsed answer), ``"text"`` the accepted text itself.
     ``examples`` are outputs the check accepts, used as concrete outputs in counterexamples when the
@@ -91,39 +95,115 @@ class ModelStep:
     """
 
     name: str
-    template: str | Template
+    prompt: Prompt
     check: Check
-    event: str | None = None
-    output: Literal["value", "text"] = "value"
-    examples: tuple[str, ...] = ()
-    attempts: int = 3
-    max_tokens: int = 256
-    chat: bool = False
-    system: str | None = None
+    event: str
+    output: Literal["value", "text"]
+    examples: tuple[str, ...]
+    attempts: int
 
-    def __post_init__(self) -> None:
-        _identifier("a ModelStep's name", self.name)
-        what = f"model step {self.name!r}"
-        object.__setattr__(self, "template", _template(what, self.template))
-        object.__setattr__(self, "event", _event_name(what, self.event or self.name))
-        object.__setattr__(self, "examples", tuple(self.examples))
-        if not isinstance(self.check, Check):
-            raise ConfigurationError(
-                f"{what}: check must be a guardrail Check, not {type(self.check).__name__}"
+    def __init__(
+        self,
+        name: str,
+        prompt: Prompt | Template | str | None = None,
+        check: Check | None = None,
+        *,
+        event: str | None = None,
+        output: Literal["value", "text"] = "value",
+        examples: Sequence[str] = (),
+        attempts: int = 3,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        chat: bool | None = None,
+        system: str | None = None,
+        template: str | Template | None = None,
+    ) -> None:
+        _identifier("a ModelStep's name", name)
+        what = f"model step {name!r}"
+        if template is not None:
+            if prompt is not None:
+                raise ConfigurationError(f"{what}: give prompt=... (template= is its deprecated old name)")
+            warnings.warn(
+                "ModelStep(template=...) is deprecated; pass the template (or a Prompt) as prompt=...",
+                DeprecationWarning,
+                stacklevel=2,
             )
-        if self.output not in ("value", "text"):
-            raise ConfigurationError(f"{what}: output must be 'value' or 'text', not {self.output!r}")
-        if self.attempts < 1:
-            raise ConfigurationError(f"{what}: attempts must be at least 1, not {self.attempts}")
+            prompt = template
+        if prompt is None:
+            raise ConfigurationError(f"{what} needs a prompt: a template string, a Template or a Prompt")
+        if not isinstance(check, Check):
+            raise ConfigurationError(f"{what}: check must be a guardrail Check, not {type(check).__name__}")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(
+            self,
+            "prompt",
+            _prompt(
+                what,
+                prompt,
+                chat=chat,
+                system=system,
+                params={"max_tokens": max_tokens, "temperature": temperature, "stop": stop},
+            ),
+        )
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "event", _event_name(what, event or name))
+        object.__setattr__(self, "output", output)
+        object.__setattr__(self, "examples", tuple(examples))
+        object.__setattr__(self, "attempts", attempts)
+        if output not in ("value", "text"):
+            raise ConfigurationError(f"{what}: output must be 'value' or 'text', not {output!r}")
+        if not isinstance(attempts, int) or attempts < 1:
+            raise ConfigurationError(f"{what}: attempts must be at least 1, not {attempts!r}")
+
+    @property
+    def template(self) -> Template:
+        """The prompt's template."""
+        template = self.prompt.template
+        assert isinstance(template, Template)  # _prompt accepts only Templates
+        return template
 
     @property
     def reads(self) -> frozenset[str]:
         """The values the template reads."""
-        assert isinstance(self.template, Template)
         return self.template.variables
 
     def describe(self) -> str:
         return f"model step {self.name!r}"
+
+
+def _prompt(
+    what: str,
+    prompt: Prompt | Template | str,
+    *,
+    chat: bool | None,
+    system: str | None,
+    params: Mapping[str, Any],
+) -> Prompt:
+    """``prompt`` as a ``Prompt`` with the step's shorthand settings applied (they override its own)."""
+    if isinstance(prompt, str | Template):
+        prompt = Prompt(_template(what, prompt))
+    elif not isinstance(prompt, Prompt):
+        raise ConfigurationError(
+            f"{what}: the prompt is a template string, a Template or a Prompt, not {type(prompt).__name__}"
+        )
+    if not isinstance(prompt.template, Template):
+        raise ConfigurationError(
+            f"{what}: the prompt's template must be a guardrail Template (the chain reads which values it "
+            f"uses), not {type(prompt.template).__name__}"
+        )
+    given = {key: value for key, value in params.items() if value is not None}
+    try:
+        settled = Prompt(
+            prompt.template,
+            prompt.chat if chat is None else chat,
+            prompt.system if system is None else system,
+            {**prompt.params, **given},
+        )
+        settled.request("")  # the parameters are checked now, not at the first model call
+    except ConfigurationError as e:
+        raise ConfigurationError(f"{what}: {e}") from None
+    return settled
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,6 +382,13 @@ class Final:
         return f"final output {self.value!r}" if self.value is not None else "final output (template)"
 
 
+#: Methods a Chain had before it became plain data, and what replaces them.
+_MOVED = {
+    "run": "guardrail.chains.run_chain(chain, model, inputs={...})",
+    "arun": "guardrail.chains.arun_chain(chain, model, inputs={...})",
+    "verify": "guardrail.chains.verify(chain, property) for each property",
+}
+
 Step = ModelStep | ToolStep | Assign | Branch | Loop | Break
 _STEP_TYPES = (ModelStep, ToolStep, Assign, Branch, Loop, Break)
 
@@ -309,8 +396,9 @@ _STEP_TYPES = (ModelStep, ToolStep, Assign, Branch, Loop, Break)
 class Chain:
     """A multi-step LLM program: ``steps`` over named values, then ``final``.
 
-    ``inputs`` are the values given to ``run`` (a mapping name -> type, so the verifier knows their domain,
-    or just names). Run it with ``chain.run(model, **inputs)``; verify it with ``chain.verify(*properties)``.
+    ``inputs`` are the values a run starts with (a mapping name -> type, so the verifier knows their domain,
+    or just names). A chain is plain data: run it with ``run_chain(chain, model, inputs={...})``, verify it
+    with ``verify(chain, property)``.
     """
 
     def __init__(
@@ -398,36 +486,13 @@ class Chain:
                 found.add(step.event)
         return frozenset(found)
 
-    def run(
-        self,
-        model: Model,
-        *,
-        monitor: Sequence[Property | str] = (),
-        tools: Mapping[str, Callable[..., Any]] | None = None,
-        **inputs: Any,
-    ) -> ChainResult:
-        """Run the chain with ``model``; ``monitor`` properties stop it before a violating step."""
-        from .run import run_chain
+    if not TYPE_CHECKING:  # invisible to type checkers, so typos in typed code stay errors
 
-        return run_chain(self, model, monitor=monitor, tools=tools, inputs=inputs)
-
-    async def arun(
-        self,
-        model: Model,
-        *,
-        monitor: Sequence[Property | str] = (),
-        tools: Mapping[str, Callable[..., Any]] | None = None,
-        **inputs: Any,
-    ) -> ChainResult:
-        from .run import arun_chain
-
-        return await arun_chain(self, model, monitor=monitor, tools=tools, inputs=inputs)
-
-    def verify(self, *properties: Property | str, max_states: int | None = None) -> list[Answer]:
-        """Decide each property: ``Proven``, ``Counterexample`` or ``Unknown`` (with the reason)."""
-        from .verify import verify
-
-        return [verify(self, p, max_states=max_states) for p in properties]
+        def __getattr__(self, name: str) -> NoReturn:
+            moved = _MOVED.get(name)
+            if moved is not None:
+                raise AttributeError(f"Chain.{name} was removed (a Chain is plain data); use {moved}")
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"Chain({self.name!r}, {len(self.steps)} steps)"

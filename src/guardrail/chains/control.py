@@ -1,19 +1,21 @@
-"""The control automaton of a chain: its steps compiled to numbered nodes with explicit successors.
+"""The control graph of a chain: its steps compiled to numbered nodes with explicit successors.
 
-Both the runner and the verifier walk this automaton, so what is verified is what runs. Each node that
-emits an event or reads or binds a value has a *symbol*, one private-use character: a run's trace is the
-string of its nodes' symbols, and trace properties are automata over these strings.
+Both the runner and the verifier walk this graph, so what is verified is what runs. Each node that emits
+an event or reads or binds a value has a *symbol*, one private-use character: a run's trace is the string
+of its nodes' symbols, and trace properties are automata over these strings. This module also holds the
+semantics of branches and loops that the runner and the abstract domains share.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .chain import FINAL_EVENT, Assign, Branch, Break, Chain, Final, Loop, ModelStep, Step, ToolStep
 
-__all__ = ["Node", "Program", "compile_chain"]
+__all__ = ["ControlGraph", "Node", "compile_chain"]
 
 #: Symbols are private-use characters, so they never clash with anything a pattern could mean.
 _FIRST_SYMBOL = 0xE000
@@ -21,7 +23,7 @@ _FIRST_SYMBOL = 0xE000
 
 @dataclass(eq=False)
 class Node:
-    """One node of the control automaton.
+    """One node of the control graph.
 
     ``kind`` is one of: model, tool, assign, branch (successors ``targets`` per case, then ``otherwise``),
     loop (the head of a loop: ``body`` or, after ``max_iterations`` rounds, ``next``), break, final.
@@ -47,7 +49,9 @@ class Node:
 
 
 @dataclass
-class Program:
+class ControlGraph:
+    """A chain compiled to nodes: ``entry`` is the first node run, ``nodes[i].id == i``."""
+
     chain: Chain
     nodes: list[Node] = field(default_factory=list)
     entry: int = -1
@@ -75,34 +79,36 @@ class Program:
         return self.nodes[ord(symbol) - _FIRST_SYMBOL]
 
 
-def compile_chain(chain: Chain) -> Program:
-    program = Program(chain)
+def compile_chain(chain: Chain) -> ControlGraph:
+    graph = ControlGraph(chain)
     known = chain.value_names
-    final = _add(program, Node(-1, "final", step=chain.final, event=FINAL_EVENT, reads=chain.final.reads))
-    program.entry = _compile(program, chain.steps, final.id, None, known)
-    for node in program.nodes:
+    final = _add(graph, Node(-1, "final", step=chain.final, event=FINAL_EVENT, reads=chain.final.reads))
+    graph.entry = _compile(graph, chain.steps, final.id, None, known)
+    for node in graph.nodes:
         if node.kind in ("model", "tool", "assign", "branch", "final"):
             node.symbol = chr(_FIRST_SYMBOL + node.id)
-    return program
+    return graph
 
 
-def _add(program: Program, node: Node) -> Node:
-    node.id = len(program.nodes)
-    program.nodes.append(node)
+def _add(graph: ControlGraph, node: Node) -> Node:
+    node.id = len(graph.nodes)
+    graph.nodes.append(node)
     return node
 
 
 def _compile(
-    program: Program, steps: Sequence[Step], after: int, loop: int | None, known: frozenset[str]
+    graph: ControlGraph, steps: Sequence[Step], after: int, loop: int | None, known: frozenset[str]
 ) -> int:
     """The entry node of ``steps``, which continue at ``after``; ``loop`` is the innermost loop's head."""
     entry = after
     for step in reversed(steps):
-        entry = _compile_step(program, step, entry, loop, known)
+        entry = _compile_step(graph, step, entry, loop, known)
     return entry
 
 
-def _compile_step(program: Program, step: Step, after: int, loop: int | None, known: frozenset[str]) -> int:
+def _compile_step(
+    graph: ControlGraph, step: Step, after: int, loop: int | None, known: frozenset[str]
+) -> int:
     if isinstance(step, ModelStep):
         node = Node(-1, "model", step=step, next=after, event=step.event, reads=step.reads, writes=step.name)
     elif isinstance(step, ToolStep):
@@ -111,24 +117,24 @@ def _compile_step(program: Program, step: Step, after: int, loop: int | None, kn
     elif isinstance(step, Assign):
         node = Node(-1, "assign", step=step, next=after, writes=step.name)
     elif isinstance(step, Branch):
-        targets = tuple(_compile(program, case, after, loop, known) for case in step.cases.values())
-        otherwise = _compile(program, step.otherwise, after, loop, known)
+        targets = tuple(_compile(graph, case, after, loop, known) for case in step.cases.values())
+        otherwise = _compile(graph, step.otherwise, after, loop, known)
         node = Node(
             -1, "branch", step=step, targets=targets, otherwise=otherwise, reads=frozenset({step.value_name})
         )
     elif isinstance(step, Loop):
-        head = _add(program, Node(-1, "loop", step=step, next=after, max_iterations=step.max_iterations))
-        head.loop = len(program.loops)
-        program.loops.append(step)
-        head.body = _compile(program, step.body, head.id, head.id, known)
+        head = _add(graph, Node(-1, "loop", step=step, next=after, max_iterations=step.max_iterations))
+        head.loop = len(graph.loops)
+        graph.loops.append(step)
+        head.body = _compile(graph, step.body, head.id, head.id, known)
         return head.id
     elif isinstance(step, Break):
         assert loop is not None  # Chain validated that every Break is inside a loop
-        head = program.nodes[loop]
+        head = graph.nodes[loop]
         node = Node(-1, "break", step=step, next=head.next, loop=head.loop)
     else:  # pragma: no cover - Chain validates step types
         raise AssertionError(step)
-    return _add(program, node).id
+    return _add(graph, node).id
 
 
 def loop_counter_after_exit(counters: tuple[tuple[int, int], ...], loop: int) -> tuple[tuple[int, int], ...]:
@@ -184,3 +190,15 @@ def case_matches(value: Any, key: Any) -> bool:
 def choose_case(keys: Sequence[Any], value: Any) -> int | None:
     """The index of the first case ``value`` matches, or None for ``otherwise``."""
     return next((i for i, key in enumerate(keys) if case_matches(value, key)), None)
+
+
+def __getattr__(name: str) -> Any:
+    # ``Program`` was renamed: the invariants package has its own ``Program`` (a program with loops).
+    if name == "Program":
+        warnings.warn(
+            "guardrail.chains.control.Program is deprecated; it is called ControlGraph now",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ControlGraph
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ..checks.automaton import Automaton
 from ..errors import ConfigurationError
-from .control import Program
+from .control import ControlGraph
 from .languages import automaton_fsm
 
 __all__ = ["DEAD", "TraceAutomaton", "char_class", "event_regex", "symbols_of"]
@@ -30,9 +30,9 @@ _TOKEN = re.compile(
 
 
 class TraceAutomaton:
-    """A property automaton driven by a program's symbols: ``step`` returns ``DEAD`` once no continuation
-    of the trace *by symbols the program can emit* can satisfy the property. ``translate`` maps a symbol to
-    the automaton's own character (None: the automaton does not see that symbol)."""
+    """A property automaton driven by a control graph's symbols: ``step`` returns ``DEAD`` once no
+    continuation of the trace *by symbols the chain can emit* can satisfy the property. ``translate`` maps a
+    symbol to the automaton's own character (None: the automaton does not see that symbol)."""
 
     def __init__(self, automaton: Automaton, symbols: str, translate: Mapping[str, str | None] | None = None):
         self.automaton = automaton
@@ -50,7 +50,7 @@ class TraceAutomaton:
                 target = row.get(fsm.alphabet[char])
                 if target is not None:
                     raw[(number[state], symbol)] = number[target]
-        # Live: an accepting state is reachable using only the symbols the program has.
+        # Live: an accepting state is reachable using only the symbols the chain has.
         live = {number[s] for s in fsm.finals}
         changed = True
         while changed:
@@ -72,13 +72,13 @@ class TraceAutomaton:
         return state in self.accepting
 
 
-def symbols_of(program: Program, event: str, what: str) -> str:
+def symbols_of(graph: ControlGraph, event: str, what: str) -> str:
     """The symbols of the steps that emit ``event``; an error naming the chain's events if none does."""
-    found = program.symbols_of_event(event)
+    found = graph.symbols_of_event(event)
     if not found:
-        known = ", ".join(sorted(program.chain.events))
+        known = ", ".join(sorted(graph.chain.events))
         raise ConfigurationError(
-            f"{what}: no step of chain {program.chain.name!r} emits the event {event!r}; "
+            f"{what}: no step of chain {graph.chain.name!r} emits the event {event!r}; "
             f"its events are: {known}"
         )
     return found
@@ -91,14 +91,14 @@ def char_class(chars: str, *, negated: bool = False) -> str:
     return f"[{body or _NOTHING}]"
 
 
-def event_regex(pattern: str, program: Program) -> str:
-    """``pattern`` over event names, as a regular expression over ``program``'s symbols.
+def event_regex(pattern: str, graph: ControlGraph) -> str:
+    """``pattern`` over event names, as a regular expression over ``graph``'s symbols.
 
     Syntax: event names, ``.`` (any event), ``[a b]`` and ``[^a b]`` (sets), ``( )``, ``|``, ``* + ?``
     and ``{m,n}``; names are separated by spaces. Steps without events may occur anywhere in between.
     """
     what = f"event pattern {pattern!r}"
-    silent = program.silent_symbols
+    silent = graph.silent_symbols
     gap = f"{char_class(silent)}*" if silent else ""
     out: list[str] = []
     position = 0
@@ -114,14 +114,14 @@ def event_regex(pattern: str, program: Program) -> str:
         if kind == "space":
             continue
         if kind == "name":
-            out.append(f"(?:{char_class(symbols_of(program, text, what))}{gap})")
+            out.append(f"(?:{char_class(symbols_of(graph, text, what))}{gap})")
         elif kind == "any":
-            out.append(f"(?:{char_class(program.event_symbols)}{gap})")
+            out.append(f"(?:{char_class(graph.event_symbols)}{gap})")
         elif kind == "set":
             negated = text.startswith("[^")
             names = re.split(r"[\s,]+", text[2 if negated else 1 : -1].strip())
-            chosen = "".join(symbols_of(program, n, what) for n in names if n)
-            chars = "".join(c for c in program.event_symbols if c not in chosen) if negated else chosen
+            chosen = "".join(symbols_of(graph, n, what) for n in names if n)
+            chars = "".join(c for c in graph.event_symbols if c not in chosen) if negated else chosen
             out.append(f"(?:{char_class(chars)}{gap})")
         elif kind == "open":
             out.append("(?:")

@@ -1,4 +1,4 @@
-"""Explicit-state exploration of a chain's control automaton × its abstract values.
+"""Explicit-state exploration of a chain's control graph × its abstract values.
 
 A state is a node, the abstract value bound to each name (a domain, plus which model step's text it came
 from), the counters of the bounded loops being run, and whatever the property being decided adds (an
@@ -11,14 +11,17 @@ Unbounded loops keep no counter, so the state space stays finite; exploration st
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
-from .abstraction import LIMIT, Abstraction, AnyValue, Domain, Finite, Sample, abstract_check, domain_of_type
+from .abstraction import Abstraction, abstract_check, domain_of_type
 from .chain import Assign, Branch, Chain, ModelStep, ToolStep
-from .control import Node, Program, compile_chain, loop_counter_after_exit, loop_step
+from .control import ControlGraph, Node, compile_chain, loop_counter_after_exit, loop_step
+from .domains import LIMIT, AnyValue, Domain, Finite, Sample
 
-__all__ = ["DEFAULT_MAX_STATES", "Explorer", "Move", "State", "Val"]
+__all__ = ["DEFAULT_MAX_STATES", "AbstractState", "Explorer", "Move", "Val"]
 
 DEFAULT_MAX_STATES = 200_000
 
@@ -39,7 +42,10 @@ Counters = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, eq=False)
-class State:
+class AbstractState:
+    """A point of the explored space: a node, the abstract value of each bound name, the loop counters,
+    what the property adds, and whether every move to here was exact."""
+
     node: int
     env: Env
     counters: Counters
@@ -63,7 +69,7 @@ class Move:
     """Executing ``node`` from a state leads to ``target``."""
 
     node: Node
-    target: State
+    target: AbstractState
     exact: bool
     reason: str = ""
     binds: str | None = None
@@ -78,7 +84,7 @@ class Explorer:
 
     def __init__(self, chain: Chain, *, limit: int = LIMIT):
         self.chain = chain
-        self.program: Program = compile_chain(chain)
+        self.graph: ControlGraph = compile_chain(chain)
         self.limit = limit
         self._abstractions: dict[int, Abstraction] = {}
         self._tool_domains: dict[int, tuple[Domain, str | None]] = {}
@@ -94,12 +100,12 @@ class Explorer:
             )
             self.inputs[name] = Val(domain)
 
-    def initial(self, extra: Hashable) -> State:
+    def initial(self, extra: Hashable) -> AbstractState:
         env = tuple(sorted(self.inputs.items(), key=lambda nv: nv[0]))
-        return State(self.program.entry, env, (), extra, True)
+        return AbstractState(self.graph.entry, env, (), extra, True)
 
-    def node(self, state: State) -> Node:
-        return self.program.node(state.node)
+    def node(self, state: AbstractState) -> Node:
+        return self.graph.node(state.node)
 
     def abstraction(self, node: Node) -> Abstraction:
         """The abstraction of a model node's check (computed once)."""
@@ -130,17 +136,17 @@ class Explorer:
             self._tool_domains[node.id] = found
         return found
 
-    def undefined(self, state: State) -> list[str]:
+    def undefined(self, state: AbstractState) -> list[str]:
         """The values the state's node reads that are not bound on this path."""
         return sorted(self.node(state).reads - state.bound())
 
-    def moves(self, state: State, extra: Hashable) -> list[Move]:
+    def moves(self, state: AbstractState, extra: Hashable) -> list[Move]:
         """Where executing the state's node can lead, with ``extra`` in the states reached (nothing from the
         final node or from a node that reads an undefined value: the run stops there)."""
         node = self.node(state)
         if node.kind == "final" or self.undefined(state):
             return []
-        state = State(state.node, state.env, state.counters, extra, state.exact)
+        state = AbstractState(state.node, state.env, state.counters, extra, state.exact)
         if node.kind == "model":
             domain = self.abstraction(node).domain
             assert node.writes is not None
@@ -169,7 +175,7 @@ class Explorer:
             return [self._go(state, node, node.next, state.env, counters=counters)]
         raise AssertionError(node.kind)  # pragma: no cover
 
-    def _branch(self, state: State, node: Node) -> list[Move]:
+    def _branch(self, state: AbstractState, node: Node) -> list[Move]:
         step = node.step
         assert isinstance(step, Branch)
         val = state.value(step.value_name)
@@ -185,7 +191,7 @@ class Explorer:
 
     def _go(
         self,
-        state: State,
+        state: AbstractState,
         node: Node,
         target: int,
         env: Env,
@@ -194,7 +200,7 @@ class Explorer:
         exact: bool = True,
         reason: str = "",
     ) -> Move:
-        following = State(
+        following = AbstractState(
             target,
             env,
             state.counters if counters is None else counters,
@@ -202,3 +208,15 @@ class Explorer:
             state.exact and exact,
         )
         return Move(node, following, exact, reason, node.writes)
+
+
+def __getattr__(name: str) -> Any:
+    # ``State`` was renamed: the invariants package has its own ``State`` (a program state).
+    if name == "State":
+        warnings.warn(
+            "guardrail.chains.explore.State is deprecated; it is called AbstractState now",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AbstractState
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ from .._text import clip
 from ..checks.automaton import Automaton
 from ..checks.schema import Schema
 from ..errors import ConfigurationError
-from .abstraction import AnyValue, Domain, Finite, IntRange, Sample
+from .domains import AnyValue, Domain, Finite, IntRange, Sample
 
 __all__ = ["schema_domain", "type_domain"]
 

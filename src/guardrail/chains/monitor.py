@@ -11,9 +11,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from .._text import clip
+from .._text import quoted
 from ..errors import ConfigurationError
-from .control import Node, Program
+from .control import ControlGraph, Node
 from .events import DEAD, TraceAutomaton
 from .properties import (
     Defined,
@@ -62,9 +62,9 @@ class Monitor(ABC):
 
 
 class TraceMonitor(Monitor):
-    def __init__(self, prop: TraceProperty, program: Program):
+    def __init__(self, prop: TraceProperty, graph: ControlGraph):
         super().__init__(prop)
-        self.automaton: TraceAutomaton = prop.automaton(program)
+        self.automaton: TraceAutomaton = prop.automaton(graph)
         self.state = self.automaton.start
 
     def reset(self) -> None:
@@ -84,8 +84,8 @@ class TraceMonitor(Monitor):
 class ResultsUsedMonitor(TraceMonitor):
     """The ``ResultsUsed`` automaton, plus a record of which results are still unread, to say which."""
 
-    def __init__(self, prop: ResultsUsed, program: Program):
-        super().__init__(prop, program)
+    def __init__(self, prop: ResultsUsed, graph: ControlGraph):
+        super().__init__(prop, graph)
         self.unread: dict[str, str] = {}  # value name -> the tool step that produced it
 
     def reset(self) -> None:
@@ -147,7 +147,7 @@ class FinalMonitor(Monitor):
         if verdict.ok:
             return None
         return self._violation(
-            node, f"the final output {clip(output, 60)!r} fails {self.check.name}: {verdict.feedback()}"
+            node, f"the final output {quoted(output, 60)} fails {self.check.name}: {verdict.feedback()}"
         )
 
 
@@ -167,8 +167,8 @@ class DefinedMonitor(Monitor):
         return None
 
 
-def make_monitor(prop: Property | str, program: Program) -> Monitor:
-    """The monitor of ``prop`` (a ``Property`` or its text syntax) for ``program``."""
+def make_monitor(prop: Property | str, graph: ControlGraph) -> Monitor:
+    """The monitor of ``prop`` (a ``Property`` or its text syntax) for ``graph``."""
     if isinstance(prop, str):
         prop = parse_property(prop)
     if isinstance(prop, Terminates):
@@ -178,7 +178,7 @@ def make_monitor(prop: Property | str, program: Program) -> Monitor:
     if isinstance(prop, Defined):
         return DefinedMonitor(prop)
     if isinstance(prop, ResultsUsed):
-        return ResultsUsedMonitor(prop, program)
+        return ResultsUsedMonitor(prop, graph)
     if isinstance(prop, TraceProperty):
-        return TraceMonitor(prop, program)
+        return TraceMonitor(prop, graph)
     raise ConfigurationError(f"no monitor for {prop!r}: pass a guardrail chains Property or its text")

@@ -39,7 +39,7 @@ from ..checks.base import Check
 from ..checks.grammar import Grammar
 from ..errors import ConfigurationError
 from .chain import ToolStep
-from .control import Node, Program
+from .control import ControlGraph, Node
 from .events import TraceAutomaton, char_class, event_regex, symbols_of
 
 __all__ = [
@@ -97,14 +97,14 @@ class FinalPasses(Property):
 
 
 class TraceProperty(Property):
-    """A regular language of traces; ``automaton(program)`` builds it over the program's symbols."""
+    """A regular language of traces; ``automaton(graph)`` builds it over the graph's symbols."""
 
     @abstractmethod
-    def automaton(self, program: Program) -> TraceAutomaton: ...
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton: ...
 
 
-def _complement_of(bad: str, program: Program, name: str) -> TraceAutomaton:
-    return TraceAutomaton(~Automaton.regex(bad, name=f"bad traces of {name}"), program.symbols)
+def _complement_of(bad: str, graph: ControlGraph, name: str) -> TraceAutomaton:
+    return TraceAutomaton(~Automaton.regex(bad, name=f"bad traces of {name}"), graph.symbols)
 
 
 @dataclass(frozen=True)
@@ -127,21 +127,21 @@ class Never(TraceProperty):
             return f"never {self.event} after {self.after}"
         return f"never {self.event}"
 
-    def automaton(self, program: Program) -> TraceAutomaton:
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
         what = f"property {self.text!r}"
-        bad_event = char_class(symbols_of(program, self.event, what))
+        bad_event = char_class(symbols_of(graph, self.event, what))
         anything = "[\\s\\S]*"
         if self.before is not None:
             # A chain with no step emitting ``before`` is fine: then the event is simply never allowed. (The
             # other names must exist: a misspelt one would make the property hold vacuously.)
-            enabling = program.symbols_of_event(self.before)
+            enabling = graph.symbols_of_event(self.before)
             bad = f"{char_class(enabling, negated=True)}*{bad_event}{anything}"
         elif self.after is not None:
-            enabling = char_class(symbols_of(program, self.after, what))
+            enabling = char_class(symbols_of(graph, self.after, what))
             bad = f"{anything}{enabling}{anything}{bad_event}{anything}"
         else:
             bad = f"{anything}{bad_event}{anything}"
-        return _complement_of(bad, program, self.text)
+        return _complement_of(bad, graph, self.text)
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,9 @@ class EventRegex(TraceProperty):
     def text(self) -> str:
         return f"regex:{self.pattern}"
 
-    def automaton(self, program: Program) -> TraceAutomaton:
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
         return TraceAutomaton(
-            Automaton.regex(event_regex(self.pattern, program), name=self.text), program.symbols
+            Automaton.regex(event_regex(self.pattern, graph), name=self.text), graph.symbols
         )
 
 
@@ -182,17 +182,17 @@ class EventDFA(TraceProperty):
     def text(self) -> str:
         return self.name
 
-    def automaton(self, program: Program) -> TraceAutomaton:
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
         what = f"property {self.name!r}"
         for row in self.transitions.values():
             for event in row:
                 if event != "*":
-                    symbols_of(program, event, what)
+                    symbols_of(graph, event, what)
         table: dict[Hashable, dict[str | Symbol, Hashable]] = {}
         for state in self.states:
             row = self.transitions.get(state, {})
             table[state] = {}
-            for node in program.nodes:
+            for node in graph.nodes:
                 if not node.symbol:
                     continue
                 if node.event is None:
@@ -200,9 +200,9 @@ class EventDFA(TraceProperty):
                 elif node.event in row or "*" in row:
                     table[state][node.symbol] = row.get(node.event, row.get("*"))
         automaton = Automaton.dfa(
-            self.states, program.symbols, table, self.start, self.accepting, name=self.name
+            self.states, graph.symbols, table, self.start, self.accepting, name=self.name
         )
-        return TraceAutomaton(automaton, program.symbols)
+        return TraceAutomaton(automaton, graph.symbols)
 
 
 @dataclass(frozen=True)
@@ -218,15 +218,15 @@ class AutomatonProperty(TraceProperty):
     def text(self) -> str:
         return self.name or self.check.name
 
-    def automaton(self, program: Program) -> TraceAutomaton:
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
         what = f"property {self.text!r}"
         for event, char in self.symbols.items():
             if event != "final":
-                symbols_of(program, event, what)
+                symbols_of(graph, event, what)
             if not (isinstance(char, str) and len(char) == 1):
                 raise ConfigurationError(f"{what}: event {event!r} must map to one character, not {char!r}")
-        translate = {n.symbol: self.symbols.get(n.event or "") for n in program.nodes if n.symbol}
-        return TraceAutomaton(self.check, program.symbols, translate)
+        translate = {n.symbol: self.symbols.get(n.event or "") for n in graph.nodes if n.symbol}
+        return TraceAutomaton(self.check, graph.symbols, translate)
 
 
 @dataclass(frozen=True)
@@ -238,18 +238,18 @@ class ResultsUsed(TraceProperty):
     def text(self) -> str:
         return "every tool result is used"
 
-    def automaton(self, program: Program) -> TraceAutomaton:
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
         bad: list[str] = []
-        final = next(n for n in program.nodes if n.kind == "final")
-        for tool in program.nodes:
+        final = next(n for n in graph.nodes if n.kind == "final")
+        for tool in graph.nodes:
             if tool.kind != "tool" or tool.writes is None or returns_none(tool):
                 continue
             value = tool.writes
-            readers = "".join(n.symbol for n in program.nodes if n.symbol and value in n.reads)
-            writers = "".join(n.symbol for n in program.nodes if n.symbol and n.writes == value)
+            readers = "".join(n.symbol for n in graph.nodes if n.symbol and value in n.reads)
+            writers = "".join(n.symbol for n in graph.nodes if n.symbol and n.writes == value)
             neutral = "".join(
                 n.symbol
-                for n in program.nodes
+                for n in graph.nodes
                 if n.symbol and n.symbol not in readers and n.symbol not in writers and n is not final
             )
             spoilers = "".join(c for c in writers if c not in readers)
@@ -257,8 +257,8 @@ class ResultsUsed(TraceProperty):
                 spoilers += final.symbol
             bad.append(f"[\\s\\S]*{tool.symbol}{char_class(neutral)}*{char_class(spoilers)}[\\s\\S]*")
         if not bad:
-            return TraceAutomaton(Automaton.regex("[\\s\\S]*", name=self.text), program.symbols)
-        return _complement_of("|".join(f"(?:{b})" for b in bad), program, self.text)
+            return TraceAutomaton(Automaton.regex("[\\s\\S]*", name=self.text), graph.symbols)
+        return _complement_of("|".join(f"(?:{b})" for b in bad), graph, self.text)
 
 
 def returns_none(node: Node) -> bool:
@@ -278,8 +278,8 @@ class Defined(TraceProperty):
     def text(self) -> str:
         return "defined"
 
-    def automaton(self, program: Program) -> TraceAutomaton:
-        return TraceAutomaton(Automaton.regex("[\\s\\S]*", name=self.text), program.symbols)
+    def automaton(self, graph: ControlGraph) -> TraceAutomaton:
+        return TraceAutomaton(Automaton.regex("[\\s\\S]*", name=self.text), graph.symbols)
 
 
 PROPERTY_SYNTAX = (

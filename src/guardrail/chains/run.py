@@ -2,7 +2,8 @@
 step, call the tools, and let monitors stop the run before a step that would break a property.
 
 A model that never gives an acceptable answer, a tool that raises, a monitor that objects: each ends the
-run with a ``ChainResult`` saying so (``stop_reason``), never with an exception.
+run with a ``ChainResult`` saying so (``stop_reason``, and ``error`` with a stable ``code``), never with an
+exception.
 """
 
 from __future__ import annotations
@@ -15,20 +16,38 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from .._sync import run_sync
-from .._text import clip
-from ..checks.base import Verdict
+from .._text import clip, show_value
+from ..checks.base import ErrorDetail, Verdict
 from ..errors import ConfigurationError
 from ..guard import Budget, Guard, GuardResult
 from ..models.base import Model
 from ..prompt import Template
 from .chain import Assign, Branch, Chain, Final, ModelStep, ToolStep
-from .control import Node, Program, choose_case, compile_chain, loop_counter_after_exit, loop_step, value_at
+from .control import (
+    ControlGraph,
+    Node,
+    choose_case,
+    compile_chain,
+    loop_counter_after_exit,
+    loop_step,
+    value_at,
+)
 from .monitor import Monitor, Violation, make_monitor
 from .properties import Property
 
-__all__ = ["ChainResult", "StopReason", "TraceStep", "arun_chain", "run_chain"]
+__all__ = ["ERROR_CODES", "ChainResult", "StopReason", "TraceStep", "arun_chain", "run_chain"]
 
 StopReason = Literal["final", "rejected", "tool_error", "violation", "undefined"]
+
+#: The stable ``ErrorDetail.code`` of each way a run can stop early, and what it means (programs compare
+#: codes, never messages).
+ERROR_CODES: dict[str, str] = {
+    "chain.step_rejected": "no answer the step's check accepted within its attempts",
+    "chain.tool_error": "a tool raised",
+    "chain.tool_result_type": "a tool returned a value outside its declared return type",
+    "chain.property_violated": "a monitor stopped the run before a step that would break its property",
+    "chain.value_undefined": "a step reads a value that no step bound on this path",
+}
 
 
 def jsonable(value: Any) -> Any:
@@ -64,6 +83,10 @@ class TraceStep:
 
 @dataclass(frozen=True)
 class ChainResult:
+    """How a run ended. ``ok`` runs have the chain's ``output`` (text) and ``value``; the others say why
+    they stopped: ``stop_reason``, ``detail`` (for people) and ``error`` (with a stable ``code``, one of
+    ``ERROR_CODES``), and ``violation`` when a monitor stopped them."""
+
     ok: bool
     output: str | None
     value: Any
@@ -72,6 +95,7 @@ class ChainResult:
     violation: Violation | None = None
     detail: str = ""
     guard_results: tuple[GuardResult, ...] = field(default=())
+    error: ErrorDetail | None = None
 
     @property
     def model_calls(self) -> int:
@@ -89,6 +113,7 @@ class ChainResult:
             "stop_reason": self.stop_reason,
             "detail": self.detail,
             "violation": self.violation.to_dict() if self.violation else None,
+            "error": self.error.to_dict() if self.error else None,
             "trace": [s.to_dict() for s in self.trace],
         }
 
@@ -115,21 +140,21 @@ async def arun_chain(
 ) -> ChainResult:
     """Run ``chain``; ``monitor`` properties stop it before a violating step; ``tools`` replaces the function
     of the tool steps with those names (for dry runs and replays)."""
-    program = compile_chain(chain)
-    monitors = [make_monitor(p, program) for p in monitor]
-    return await _Run(program, model, monitors, dict(tools or {}), dict(inputs or {})).go()
+    graph = compile_chain(chain)
+    monitors = [make_monitor(p, graph) for p in monitor]
+    return await _Run(graph, model, monitors, dict(tools or {}), dict(inputs or {})).go()
 
 
 class _Run:
     def __init__(
         self,
-        program: Program,
+        graph: ControlGraph,
         model: Model,
         monitors: list[Monitor],
         tools: dict[str, Callable[..., Any]],
         inputs: dict[str, Any],
     ):
-        chain = program.chain
+        chain = graph.chain
         missing = sorted(set(chain.inputs) - set(inputs))
         extra = sorted(set(inputs) - set(chain.inputs))
         if missing or extra:
@@ -146,7 +171,7 @@ class _Run:
             raise ConfigurationError(
                 f"tools= names {', '.join(unknown_tools)}, which are not tool steps of the chain"
             )
-        self.program = program
+        self.graph = graph
         self.model = model
         self.monitors = monitors
         self.tools = tools
@@ -158,7 +183,20 @@ class _Run:
         for m in monitors:
             m.reset()
 
-    def _stop(self, reason: StopReason, detail: str, violation: Violation | None = None) -> ChainResult:
+    def _stop(
+        self,
+        reason: StopReason,
+        detail: str,
+        *,
+        code: str,
+        judge: str,
+        feedback: str,
+        found: str | None = None,
+        violation: Violation | None = None,
+    ) -> ChainResult:
+        """The result of a run stopped early; ``judge`` names what refused (a check, a property, a step)."""
+        assert code in ERROR_CODES, code
+        error = ErrorDetail(check=judge, message=detail, feedback=feedback, code=code, found=found)
         return ChainResult(
             ok=False,
             output=None,
@@ -168,13 +206,14 @@ class _Run:
             violation=violation,
             detail=detail,
             guard_results=tuple(self.guards),
+            error=error,
         )
 
     async def go(self) -> ChainResult:
         counters: tuple[tuple[int, int], ...] = ()
-        node_id = self.program.entry
+        node_id = self.graph.entry
         while True:
-            node = self.program.node(node_id)
+            node = self.graph.node(node_id)
             output: str | None = None
             value: Any = None
             if node.kind == "final":
@@ -184,12 +223,23 @@ class _Run:
                     violation = m.before(node, frozenset(self.env), output)
                     if violation is not None:
                         return self._stop(
-                            "violation", f"stopped before {node.describe()}: {violation.message}", violation
+                            "violation",
+                            f"stopped before {node.describe()}: {violation.message}",
+                            code="chain.property_violated",
+                            judge=violation.property,
+                            feedback=clip(violation.message, 200),
+                            found=violation.event,
+                            violation=violation,
                         )
                 missing = sorted(node.reads - set(self.env))
                 if missing:
+                    message = f"{node.describe()} reads {', '.join(missing)}, not defined yet"
                     return self._stop(
-                        "undefined", f"{node.describe()} reads {', '.join(missing)}, not defined yet"
+                        "undefined",
+                        message,
+                        code="chain.value_undefined",
+                        judge=f"chain {self.graph.chain.name}",
+                        feedback=message,
                     )
             if node.kind == "final":
                 self.trace.append(TraceStep(node.describe(), "final", node.event, output, value))
@@ -238,16 +288,9 @@ class _Run:
 
     async def _model(self, node: Node) -> ChainResult | None:
         step = node.step
-        assert isinstance(step, ModelStep) and isinstance(step.template, Template)
-        guard = Guard(
-            self.model,
-            step.template,
-            step.check,
-            budget=Budget(attempts=step.attempts),
-            max_tokens=step.max_tokens,
-            chat=step.chat,
-            system=step.system,
-        )
+        assert isinstance(step, ModelStep)
+        # The step's Prompt builds the request (template, chat/system, temperature, stop, ...).
+        guard = Guard(self.model, step.prompt, step.check, budget=Budget(attempts=step.attempts))
         result = await guard.arun(**self.env)
         self.guards.append(result)
         if not result.ok or result.last is None:
@@ -256,6 +299,10 @@ class _Run:
                 "rejected",
                 f"{step.describe()}: no acceptable answer after {len(result.attempts)} attempt(s) "
                 f"({result.stop_reason}); last problem: {clip(why, 200)}",
+                code="chain.step_rejected",
+                judge=step.check.name,
+                feedback=clip(why, 200),
+                found=clip(result.last.output, 60) if result.last is not None else None,
             )
         text = result.last.output
         value = text if step.output == "text" else result.value
@@ -277,15 +324,29 @@ class _Run:
             self.trace.append(
                 TraceStep(step.describe(), "tool", step.event, None, None, note=f"raised {e!r}")
             )
+            message = f"{step.describe()} raised {type(e).__name__}: {clip(str(e), 200)}"
             return self._stop(
-                "tool_error", f"{step.describe()} raised {type(e).__name__}: {clip(str(e), 200)}"
+                "tool_error",
+                message,
+                code="chain.tool_error",
+                judge=step.describe(),
+                feedback=message,
+                found=type(e).__name__,
             )
         hints, _ = step.type_hints()
         problem = _not_of_type(result, hints["return"]) if "return" in hints else None
         if problem is not None:
             # The verifier assumed the declared type; a run outside it is stopped rather than trusted.
             self.trace.append(TraceStep(step.describe(), "tool", step.event, None, result, note=problem))
-            return self._stop("tool_error", f"{step.describe()}: its result {problem}")
+            message = f"{step.describe()}: its result {problem}"
+            return self._stop(
+                "tool_error",
+                message,
+                code="chain.tool_result_type",
+                judge=step.describe(),
+                feedback=message,
+                found=show_value(result),
+            )
         self.env[step.name] = result
         self.texts.pop(step.name, None)
         self.trace.append(TraceStep(step.describe(), "tool", step.event, None, result))
@@ -304,7 +365,7 @@ def _not_of_type(value: Any, annotation: Any) -> str | None:
     if annotation is None:
         return None
     if annotation is type(None):
-        return None if value is None else f"is {clip(repr(value), 60)}, but the declared type is None"
+        return None if value is None else f"is {show_value(value)}, but the declared type is None"
     try:
         adapter: TypeAdapter[Any] = TypeAdapter(annotation)
     except Exception:  # a type pydantic cannot check: the verifier does not enumerate it either
@@ -312,5 +373,5 @@ def _not_of_type(value: Any, annotation: Any) -> str | None:
     try:
         adapter.validate_python(value, strict=True)
     except Exception:  # a ValidationError, or a validator failing on the value: it does not conform
-        return f"is {clip(repr(value), 60)}, not a value of the declared type {annotation!r}"
+        return f"is {show_value(value)}, not a value of the declared type {annotation!r}"
     return None

@@ -1,6 +1,6 @@
 """Deciding properties of a chain: ``Proven``, ``Counterexample`` or ``Unknown`` (with the reason).
 
-The verifier explores the chain's control automaton together with the abstract values of its steps (see
+The verifier explores the chain's control graph together with the abstract values of its steps (see
 ``explore``), breadth first, so the first counterexample found is a shortest one. Three rules keep every
 answer honest:
 
@@ -21,19 +21,19 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._text import clip
+from .._text import quoted
 from ..checks.automaton import Automaton
 from ..checks.base import Check, Pipeline
 from ..checks.grammar import Grammar
 from ..models.scripted import ScriptedModel
-from .abstraction import Sample
 from .chain import Chain, ModelStep, ToolStep
 from .control import Node
+from .domains import Sample
 from .events import DEAD
-from .explore import DEFAULT_MAX_STATES, Explorer, Move, State
+from .explore import DEFAULT_MAX_STATES, AbstractState, Explorer, Move
 from .languages import automaton_fsm, finite_texts, literal
 from .properties import Defined, FinalPasses, Property, Terminates, TraceProperty, parse_property
-from .run import ChainResult, TraceStep, jsonable, run_chain
+from .run import ChainResult, TraceStep, run_chain
 
 __all__ = ["Answer", "Counterexample", "Proven", "Unknown", "verify"]
 
@@ -104,10 +104,10 @@ def verify(chain: Chain, prop: Property | str, *, max_states: int | None = None)
 
 
 @dataclass
-class _Graph:
+class _StateSpace:
     """The explored states, how each was first reached, and the moves out of each."""
 
-    states: dict[Hashable, State] = field(default_factory=dict)
+    states: dict[Hashable, AbstractState] = field(default_factory=dict)
     parent: dict[Hashable, tuple[Hashable, Move] | None] = field(default_factory=dict)
     children: dict[Hashable, list[Hashable]] = field(default_factory=dict)
     truncated: bool = False
@@ -145,46 +145,46 @@ class _Decider:
     def _explore(
         self,
         start_extra: Hashable,
-        advance: Callable[[State], Hashable | None],
-        on_violation: Callable[[State, _Graph], Answer | None],
-    ) -> tuple[_Graph, Answer | None]:
+        advance: Callable[[AbstractState], Hashable | None],
+        on_violation: Callable[[AbstractState, _StateSpace], Answer | None],
+    ) -> tuple[_StateSpace, Answer | None]:
         """Breadth-first search. ``advance(state)`` gives the ``extra`` after the state's node, or None when
         running that node violates the property (so ``extra`` itself is never None); then ``on_violation``
         may return a confirmed answer."""
-        graph = _Graph()
+        space = _StateSpace()
         start = self.explorer.initial(start_extra)
-        graph.states[start.key] = start
-        graph.parent[start.key] = None
+        space.states[start.key] = start
+        space.parent[start.key] = None
         queue = deque([start])
         while queue:
             state = queue.popleft()
             extra = advance(state)
             if extra is None:
-                answer = on_violation(state, graph)
+                answer = on_violation(state, space)
                 if answer is not None:
-                    return graph, answer
+                    return space, answer
                 continue
-            children = graph.children.setdefault(state.key, [])
+            children = space.children.setdefault(state.key, [])
             for move in self.explorer.moves(state, extra):
                 if not move.exact:
-                    graph.inexact_moves += 1
+                    space.inexact_moves += 1
                 target = move.target
                 children.append(target.key)
-                if target.key in graph.states:
+                if target.key in space.states:
                     continue
-                if len(graph.states) >= self.max_states:
-                    graph.truncated = True
-                    return graph, None
-                graph.states[target.key] = target
-                graph.parent[target.key] = (state.key, move)
+                if len(space.states) >= self.max_states:
+                    space.truncated = True
+                    return space, None
+                space.states[target.key] = target
+                space.parent[target.key] = (state.key, move)
                 queue.append(target)
-        return graph, None
+        return space, None
 
     def _violation(
-        self, state: State, graph: _Graph, override: tuple[str, Sample] | None = None
+        self, state: AbstractState, space: _StateSpace, override: tuple[str, Sample] | None = None
     ) -> Answer | None:
         """A confirmed counterexample for the violation at ``state``, or None (with the doubt recorded)."""
-        moves = graph.path(state.key)
+        moves = space.path(state.key)
         if not state.exact:
             why = next((m.reason for m in moves if not m.exact), "an over-approximated step")
             self.doubts.append(f"the only violations found are on over-approximated paths: {why}")
@@ -195,7 +195,7 @@ class _Decider:
             return None
         return self._replay(plan, self.explorer.node(state))
 
-    def _unsettled(self, graph: _Graph, proof: str) -> Answer:
+    def _unsettled(self, space: _StateSpace, proof: str) -> Answer:
         doubts = list(dict.fromkeys(self.doubts))
         if doubts:
             more = f" (and {len(doubts) - 1} other doubt(s))" if len(doubts) > 1 else ""
@@ -208,27 +208,27 @@ class _Decider:
                 "the verifier models a tool by its declared types, so it cannot say what an untyped tool "
                 "returns; annotate it",
             )
-        if graph.truncated:
+        if space.truncated:
             return Unknown(
                 self.prop.text,
                 f"because the exploration stopped at {self.max_states:,} states before covering every run "
                 "(raise max_states, or bound the chain's loops more tightly)",
             )
         over = (
-            f"; {graph.inexact_moves} branch move(s) on values that cannot be enumerated were "
+            f"; {space.inexact_moves} branch move(s) on values that cannot be enumerated were "
             "over-approximated (every case explored), which a proof covers"
-            if graph.inexact_moves
+            if space.inexact_moves
             else ""
         )
-        return Proven(self.prop.text, f"{proof} ({len(graph.states):,} abstract states explored{over})")
+        return Proven(self.prop.text, f"{proof} ({len(space.states):,} abstract states explored{over})")
 
     # -- trace properties ----------------------------------------------------------------------------
 
     def trace(self, prop: TraceProperty) -> Answer:
-        automaton = prop.automaton(self.explorer.program)
+        automaton = prop.automaton(self.explorer.graph)
         defined = isinstance(prop, Defined)
 
-        def advance(state: State) -> Hashable | None:
+        def advance(state: AbstractState) -> Hashable | None:
             node = self.explorer.node(state)
             if defined:
                 return None if self.explorer.undefined(state) else state.extra
@@ -244,24 +244,24 @@ class _Decider:
             return Counterexample(
                 prop.text, (), "the property accepts no trace at all (its language is empty)"
             )
-        graph, answer = self._explore(automaton.start, advance, self._violation)
-        return answer or self._unsettled(graph, f"every run satisfies {prop.text!r}")
+        space, answer = self._explore(automaton.start, advance, self._violation)
+        return answer or self._unsettled(space, f"every run satisfies {prop.text!r}")
 
     # -- termination ---------------------------------------------------------------------------------
 
     def termination(self, bound: int) -> Answer:
-        def advance(state: State) -> Hashable | None:
+        def advance(state: AbstractState) -> Hashable | None:
             calls = state.extra
             assert isinstance(calls, int)
             if self.explorer.node(state).kind != "model":
                 return calls
             return None if calls >= bound else calls + 1
 
-        graph, answer = self._explore(0, advance, self._violation)
+        space, answer = self._explore(0, advance, self._violation)
         if answer is not None:
             return answer
-        if not self.doubts and not graph.truncated:
-            loop = self._cycle(graph)
+        if not self.doubts and not space.truncated:
+            loop = self._cycle(space)
             if loop is not None:
                 return Unknown(
                     self.prop.text,
@@ -269,34 +269,34 @@ class _Decider:
                     "without calling the model (what ends it is not bounded by the chain); "
                     "give it max_iterations=N",
                 )
-        most = max((s.extra for s in graph.states.values() if isinstance(s.extra, int)), default=0)
+        most = max((s.extra for s in space.states.values() if isinstance(s.extra, int)), default=0)
         attempts = max(
             (s.attempts for s in self.chain.walk() if isinstance(s, ModelStep)),
             default=1,
         )
         return self._unsettled(
-            graph,
+            space,
             f"every run ends after at most {most} model call(s) (bound {bound}); "
             f"with the Guard's repairs, at most {most * attempts} requests",
         )
 
-    def _cycle(self, graph: _Graph) -> str | None:
-        """The unbounded loop on a cycle of the explored graph, if there is a cycle."""
+    def _cycle(self, space: _StateSpace) -> str | None:
+        """The unbounded loop on a cycle of the explored space, if there is a cycle."""
         color: dict[Hashable, int] = {}
-        for root in graph.states:
+        for root in space.states:
             if root in color:
                 continue
             stack: list[tuple[Hashable, int]] = [(root, 0)]
             color[root] = 1
             while stack:
                 key, index = stack[-1]
-                children = graph.children.get(key, [])
+                children = space.children.get(key, [])
                 if index < len(children):
                     stack[-1] = (key, index + 1)
                     child = children[index]
                     if color.get(child) == 1:
                         on_cycle = [k for k, _ in stack[[k for k, _ in stack].index(child) :]]
-                        return self._loop_named(graph, on_cycle)
+                        return self._loop_named(space, on_cycle)
                     if child not in color:
                         color[child] = 1
                         stack.append((child, 0))
@@ -305,9 +305,9 @@ class _Decider:
                     stack.pop()
         return None
 
-    def _loop_named(self, graph: _Graph, keys: list[Hashable]) -> str:
+    def _loop_named(self, space: _StateSpace, keys: list[Hashable]) -> str:
         for key in keys:
-            node = self.explorer.node(graph.states[key])
+            node = self.explorer.node(space.states[key])
             if node.kind == "loop" and node.max_iterations is None:
                 return node.describe()
         return "a loop"
@@ -325,24 +325,24 @@ class _Decider:
         assert final.value is not None
         name = final.value
 
-        def advance(state: State) -> Hashable | None:
+        def advance(state: AbstractState) -> Hashable | None:
             node = self.explorer.node(state)
             return None if node.kind == "final" and not self.explorer.undefined(state) else state.extra
 
-        def at_final(state: State, graph: _Graph) -> Answer | None:
+        def at_final(state: AbstractState, space: _StateSpace) -> Answer | None:
             val = state.value(name)
             assert val is not None
             if val.origin is not None:
-                return self._final_from_model(state, graph, check, name, val.origin)
-            return self._final_from_value(state, graph, check, name)
+                return self._final_from_model(state, space, check, name, val.origin)
+            return self._final_from_value(state, space, check, name)
 
-        graph, answer = self._explore(0, advance, at_final)
-        return answer or self._unsettled(graph, f"every final output passes {check.name}")
+        space, answer = self._explore(0, advance, at_final)
+        return answer or self._unsettled(space, f"every final output passes {check.name}")
 
     def _final_from_model(
-        self, state: State, graph: _Graph, check: Check, name: str, origin: int
+        self, state: AbstractState, space: _StateSpace, check: Check, name: str, origin: int
     ) -> Answer | None:
-        node = self.explorer.program.node(origin)
+        node = self.explorer.graph.node(origin)
         step = node.step
         assert isinstance(step, ModelStep)
         if _includes(step.check, check):
@@ -386,17 +386,19 @@ class _Decider:
                 continue  # in the regular superset but not an output of the step
             tried += 1
             value = text if step.output == "text" else verdict.value
-            answer = self._violation(state, graph, (name, Sample(value, text)))
+            answer = self._violation(state, space, (name, Sample(value, text)))
             if answer is not None:
                 return answer
         if tried == 0:
             self.doubts.append(
                 f"the regular superset of {step.describe()}'s texts has texts outside {check.name} "
-                f"(e.g. {clip(candidates[0], 40)!r}), but the step's check rejects the ones tried"
+                f"(e.g. {quoted(candidates[0], 40)}), but the step's check rejects the ones tried"
             )
         return None
 
-    def _final_from_value(self, state: State, graph: _Graph, check: Check, name: str) -> Answer | None:
+    def _final_from_value(
+        self, state: AbstractState, space: _StateSpace, check: Check, name: str
+    ) -> Answer | None:
         val = state.value(name)
         assert val is not None
         samples = val.domain.samples()
@@ -409,19 +411,21 @@ class _Decider:
         for sample in samples:
             if isinstance(sample.value, str) and check.check(sample.value).ok:
                 continue
-            answer = self._violation(state, graph, (name, sample))
+            answer = self._violation(state, space, (name, sample))
             if answer is not None:
                 return answer
         return None
 
     # -- concrete runs -------------------------------------------------------------------------------
 
-    def _plan(self, moves: list[Move], last: State, override: tuple[str, Sample] | None) -> _Plan | str:
+    def _plan(
+        self, moves: list[Move], last: AbstractState, override: tuple[str, Sample] | None
+    ) -> _Plan | str:
         """Concrete outputs for the path ``moves`` (ending in ``last``), or why none could be made."""
         states = [move.target for move in moves]
         first = self.explorer.initial(None)
 
-        def window_end(start: int, name: str) -> tuple[State, bool]:
+        def window_end(start: int, name: str) -> tuple[AbstractState, bool]:
             """The state where the value bound by move ``start`` (-1: an input) is most refined, and whether
             the value is the one the path ends with."""
             for j in range(start + 1, len(moves)):
@@ -577,16 +581,3 @@ def _same_grammar(step: Grammar, prop: Grammar) -> bool:
         and step.max_depth <= prop.max_depth
         and (prop.transformer is None or type(prop.transformer) is type(step.transformer))
     )
-
-
-def describe_answer(answer: Answer) -> str:
-    if isinstance(answer, Proven):
-        return f"proven: {answer.detail}"
-    if isinstance(answer, Unknown):
-        return f"unknown, {answer.reason}"
-    steps = "; ".join(
-        f"{s.step} -> {s.output!r}" if s.kind == "model" else f"{s.step} -> {jsonable(s.value)!r}"
-        for s in answer.trace
-        if s.kind in ("model", "tool") and not s.stopped
-    )
-    return f"counterexample: {answer.violation} (after: {steps or 'nothing'})"

@@ -11,6 +11,7 @@ from .code import PassesTests
 from .grammar import Grammar
 from .json_schema import JSONSchema
 from .predicate import Converter, Predicate
+from .racket import Racket, RacketTests
 from .schema import Schema, Tool, ToolCalls, ValidatedCall
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "PassesTests",
     "Pipeline",
     "Predicate",
+    "Racket",
+    "RacketTests",
     "RegexAnswer",
     "Schema",
     "Tool",

@@ -20,9 +20,7 @@ Semantics, stated once:
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -32,6 +30,7 @@ from interegular.utils.simple_parser import NoMatch
 
 from guardrail._text import clip, show_char
 from guardrail.checks.base import DEFAULT_MAX_CHARS, Check, ErrorDetail, Verdict, line_and_column, too_long
+from guardrail.checks.dfa import DEAD, Tables, compile_fsm, with_other
 from guardrail.errors import ConfigurationError
 
 __all__ = ["OTHER", "Automaton", "Symbol"]
@@ -46,25 +45,11 @@ class Symbol(Enum):
 
 OTHER = Symbol.OTHER
 
-_DEAD = -1
+_DEAD = DEAD
 #: How many characters or ranges an "expected ..." description lists before summarising the rest.
 _MAX_LISTED = 12
 #: Characters tried, in order, when an example must show "some character outside the alphabet".
 _PREFERRED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.,:;!?"
-
-
-@dataclass(frozen=True, slots=True)
-class _Tables:
-    """The automaton as arrays: the walk and every precomputed question read only these."""
-
-    classes: dict[str, int]  # a listed character -> its character class
-    other: int  # the class of every character not in ``classes``
-    members: tuple[tuple[str, ...], ...]  # class -> its listed characters, sorted
-    rows: tuple[tuple[int, ...], ...]  # state -> class -> next state, or _DEAD (missing or not live)
-    start: int  # _DEAD when the language is empty
-    accepting: frozenset[int]
-    distance: tuple[int, ...]  # state -> fewest characters to acceptance (-1 when it cannot)
-    toward: tuple[int, ...]  # state -> the class of a first step along a shortest path to acceptance
 
 
 class Automaton(Check):
@@ -83,9 +68,11 @@ class Automaton(Check):
             )
         if max_chars < 0:
             raise ConfigurationError(f"max_chars must be >= 0, got {max_chars}")
-        self._fsm = _with_other(fsm)
+        self._fsm = with_other(fsm)
         self._state_names: tuple[Any, ...] = tuple(sorted(self._fsm.states, key=repr))
-        self._tables = _compile(self._fsm, self._state_names)
+        self._tables = compile_fsm(self._fsm, self._state_names)
+        # For each state, the class of a first step along a shortest path to acceptance (for examples).
+        self._toward = tuple(_first_step(self._tables, s) for s in range(len(self._state_names)))
         self.name = name
         self.max_chars = max_chars
         # The last prefix viable() saw and the state it led to: a stream's prefixes grow one token at a
@@ -213,7 +200,7 @@ class Automaton(Check):
         return self._combined(other, self._fsm - other._fsm, "-")
 
     def __invert__(self) -> Automaton:
-        # Every FSM here has an "anything else" symbol (see _with_other), so the complement also
+        # Every FSM here has an "anything else" symbol (see dfa.with_other), so the complement also
         # accepts texts with characters this automaton never mentions.
         return Automaton(self._fsm.everythingbut(), name=f"~{self.name}", max_chars=self.max_chars)
 
@@ -329,17 +316,7 @@ class Automaton(Check):
 
         Fewer characters consumed than ``len(text)`` means the automaton died on the next one.
         """
-        if state == _DEAD:
-            return _DEAD, 0
-        classes = self._tables.classes
-        other = self._tables.other
-        rows = self._tables.rows
-        for i, char in enumerate(text):
-            following = rows[state][classes.get(char, other)]
-            if following == _DEAD:
-                return state, i
-            state = following
-        return state, len(text)
+        return self._tables.walk(text, state)
 
     def _died_at(self, text: str, offset: int, state: int) -> ErrorDetail:
         expected = self._expected(state)
@@ -372,7 +349,7 @@ class Automaton(Check):
             return None
         out: list[str] = []
         while tables.distance[state] > 0:
-            cls = tables.toward[state]
+            cls = self._toward[state]
             out.append(_representative(tables, cls))
             state = tables.rows[state][cls]
         return "".join(out)
@@ -381,82 +358,7 @@ class Automaton(Check):
 # ------------------------------------------------------------------------------------------ compilation
 
 
-def _with_other(fsm: Any) -> Any:
-    """``fsm`` with an "anything else" symbol in its alphabet (leading nowhere if it had none).
-
-    interegular complements relative to the alphabet; without this symbol, ``~a`` would reject every
-    text containing a character ``a`` never mentions.
-    """
-    if anything_else in fsm.alphabet:
-        return fsm
-    keys = {symbol: fsm.alphabet[symbol] for symbol in fsm.alphabet}
-    keys[anything_else] = max(fsm.alphabet.by_transition, default=-1) + 1
-    return FSM(Alphabet(keys), set(fsm.states), fsm.initial, set(fsm.finals), fsm.map)
-
-
-def _compile(fsm: Any, state_names: tuple[Any, ...]) -> _Tables:
-    state_index = {s: i for i, s in enumerate(state_names)}
-    keys = sorted(fsm.alphabet.by_transition)
-    class_of_key = {k: c for c, k in enumerate(keys)}
-    classes: dict[str, int] = {}
-    members: list[tuple[str, ...]] = []
-    for key in keys:
-        # Case folding can put multi-character symbols in the alphabet ("ß".upper() == "SS"); the walk
-        # reads one character at a time, so they can never match and are left out.
-        chars = sorted(s for s in fsm.alphabet.by_transition[key] if isinstance(s, str) and len(s) == 1)
-        members.append(tuple(chars))
-        for char in chars:
-            classes[char] = class_of_key[key]
-    other = class_of_key[fsm.alphabet[anything_else]]
-
-    n = len(state_names)
-    raw: list[dict[int, int]] = [{} for _ in range(n)]
-    for source, row in fsm.map.items():
-        for key, target in row.items():
-            raw[state_index[source]][class_of_key[key]] = state_index[target]
-    accepting = frozenset(state_index[s] for s in fsm.finals)
-
-    # Breadth-first search backwards from the accepting states: each state's distance to acceptance, and
-    # with it which states are live (can still reach acceptance) at all.
-    predecessors: list[list[int]] = [[] for _ in range(n)]
-    for source, row_ in enumerate(raw):
-        for target in row_.values():
-            predecessors[target].append(source)
-    distance = [-1] * n
-    queue = deque(sorted(accepting))
-    for s in accepting:
-        distance[s] = 0
-    while queue:
-        s = queue.popleft()
-        for p in predecessors[s]:
-            if distance[p] < 0:
-                distance[p] = distance[s] + 1
-                queue.append(p)
-
-    width = len(keys)
-    rows = tuple(
-        tuple(
-            target if (target := raw[s].get(c, _DEAD)) != _DEAD and distance[target] >= 0 else _DEAD
-            for c in range(width)
-        )
-        for s in range(n)
-    )
-    partial = _Tables(classes, other, tuple(members), rows, _DEAD, accepting, tuple(distance), ())
-    toward = tuple(_first_step(partial, s) for s in range(n))
-    start = state_index[fsm.initial]
-    return _Tables(
-        classes,
-        other,
-        tuple(members),
-        rows,
-        start if distance[start] >= 0 else _DEAD,
-        accepting,
-        tuple(distance),
-        toward,
-    )
-
-
-def _first_step(tables: _Tables, state: int) -> int:
+def _first_step(tables: Tables, state: int) -> int:
     """The class to follow from ``state`` along a shortest path to acceptance (the nicest character wins)."""
     if tables.distance[state] <= 0:
         return _DEAD
@@ -473,7 +375,7 @@ def _niceness(char: str) -> tuple[int, str]:
     return (rank if rank >= 0 else len(_PREFERRED) + (0 if char.isprintable() else 1), char)
 
 
-def _representative(tables: _Tables, cls: int) -> str:
+def _representative(tables: Tables, cls: int) -> str:
     """One character of a class: its nicest listed one, or for "other" one that is listed nowhere."""
     if tables.members[cls]:
         return min(tables.members[cls], key=_niceness)
@@ -486,7 +388,7 @@ def _representative(tables: _Tables, cls: int) -> str:
     return chr(code)
 
 
-def _describe(tables: _Tables, state: int) -> str:
+def _describe(tables: Tables, state: int) -> str:
     allowed = {c for c, target in enumerate(tables.rows[state]) if target != _DEAD}
     ending = state in tables.accepting
     if tables.other in allowed:

@@ -140,6 +140,14 @@ class Check(ABC):
 
     #: Name used in ErrorDetail.check and in traces.
     name: str = "check"
+    #: True for checks that judge the whole ``Completion`` (text and native tool calls); a Guard then hands
+    #: them the completion instead of its text. Text checks leave it False.
+    judges_completions: bool = False
+
+    def request_tools(self) -> tuple[dict[str, Any], ...] | None:
+        """The tools (OpenAI format) a request should offer the model for this check, if any; a Guard
+        sends them with chat requests to models that support tools."""
+        return None
 
     @abstractmethod
     def check(self, value: Any) -> Verdict:
@@ -191,6 +199,10 @@ class Pipeline(Check):
             raise ValueError("a Pipeline needs at least one check")
         self.checks: tuple[Check, ...] = tuple(flat)
         self.name = " >> ".join(c.name for c in self.checks)
+        self.judges_completions = self.checks[0].judges_completions
+
+    def request_tools(self) -> tuple[dict[str, Any], ...] | None:
+        return self.checks[0].request_tools()
 
     def check(self, value: Any) -> Verdict:
         verdict = Verdict.accept(value)

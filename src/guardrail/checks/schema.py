@@ -3,9 +3,10 @@
 pydantic does the validating; this module turns its structured errors into ``ErrorDetail``s whose path is
 pydantic's ``loc``, whose code is pydantic's error type (``schema.int_parsing``; see ``checks.codes``) and
 whose feedback is one sentence a model can act on (``At $.age: input should be a valid integer, unable to
-parse string as an integer; got "forty".``). Nothing from the output can raise: pydantic's JSON parser
-has its own recursion limit, and any other failure (a user validator raising, a RecursionError) becomes a
-rejecting verdict.
+parse string as an integer; got "forty".``). JSON text first passes the policy every JSON check shares
+(``checks.json_policy``: no NaN, no infinities, no integers over 4,300 digits, no escaped lone
+surrogates). Nothing from the output can raise: pydantic's JSON parser has its own recursion limit, and
+any other failure (a user validator raising, a RecursionError) becomes a rejecting verdict.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pydantic_core
@@ -29,8 +30,9 @@ from guardrail.checks.base import (
     line_and_column,
     too_long,
 )
+from guardrail.checks.json_policy import text_problem
 from guardrail.errors import ConfigurationError
-from guardrail.models.types import Completion, ToolCall
+from guardrail.models.types import Completion, Message, ToolCall
 
 __all__ = ["DEFAULT_MAX_ERRORS", "Schema", "Tool", "ToolCalls", "ToolSpec", "ValidatedCall"]
 
@@ -139,14 +141,34 @@ ToolSpec = Tool | tuple[str, type[BaseModel]] | tuple[str, type[BaseModel], str]
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+@dataclass(frozen=True)
+class _RawCall:
+    """One call as found in the checked value: where it is, and what the model wrote."""
+
+    path: tuple[PathItem, ...]
+    id: str
+    name: Any
+    arguments: Any
+
+
 class ToolCalls(Check):
     """Accepts tool calls (OpenAI tools format) to known tools with valid arguments.
 
-    ``check`` takes a ``Completion`` (its ``tool_calls``, or its text when it has none), a list of
-    ``ToolCall``s, or JSON text / parsed JSON of one call ``{"name": ..., "arguments": {...}}`` or a list of
-    them (OpenAI's ``{"type": "function", "function": {...}}`` wrapping and string-encoded arguments are
-    accepted too). The value is a list of ``ValidatedCall``.
+    ``check`` judges what the model returned: a ``Completion`` (its native ``tool_calls``; a completion
+    without any is read as JSON text, for models without tool support, and prose there is rejected as
+    ``tool.text_instead_of_call``), a list of ``ToolCall``s, JSON text / parsed JSON of one call
+    ``{"name": ..., "arguments": {...}}`` or a list of them (OpenAI's ``{"type": "function", "function":
+    {...}}`` wrapping and string-encoded arguments are accepted too), or a whole transcript (a list of
+    ``Message``s ending with the assistant's answer), whose tool messages must each answer a call made before
+    them. Calls are validated one by one; each error carries the JSON path into the call
+    (``$[1].arguments.city``; in a transcript ``$[4].tool_calls[1].arguments.city``) and a code. Call ids
+    must be unique. The value is a list of ``ValidatedCall``.
+
+    A Guard sends ``openai_tools()`` with a chat request when the model supports tools, hands this check the
+    whole ``Completion`` (``judges_completions``), and re-asks a rejected call through the tool protocol.
     """
+
+    judges_completions = True
 
     def __init__(
         self,
@@ -183,11 +205,17 @@ class ToolCalls(Check):
         """The ``tools=[...]`` list to send with an OpenAI chat request."""
         return [tool.openai() for tool in self.tools.values()]
 
+    def request_tools(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.openai_tools())
+
     def check(self, value: Any) -> Verdict:
-        calls = self._calls(value)
-        if isinstance(calls, Verdict):
-            return calls
         errors: list[ErrorDetail] = []
+        seen_ids: set[str] = set()
+        transcript = _is_transcript(value)
+        found = self._transcript(value, errors, seen_ids) if transcript else self._calls(value)
+        if isinstance(found, Verdict):
+            return Verdict.reject(*errors, *found.errors) if errors else found
+        calls = found
         if len(calls) < self.min_calls:
             errors.append(
                 self._error(
@@ -210,31 +238,36 @@ class ToolCalls(Check):
             )
         validated: list[ValidatedCall] = []
         unchecked = False
-        for i, (call_id, name, arguments) in enumerate(calls):
+        for call in calls:
             if len(errors) >= self.max_errors:
                 unchecked = True  # enough to act on; the rest would only lengthen the feedback
                 break
-            verdict = self._one(i, name, arguments)
+            if call.id and call.id in seen_ids:
+                errors.append(self._duplicate_id(call.path, call.id))
+                continue
+            seen_ids.add(call.id)
+            verdict = self._one(call)
             if verdict.ok:
-                validated.append(ValidatedCall(name=name, arguments=verdict.value, id=call_id))
+                validated.append(ValidatedCall(name=call.name, arguments=verdict.value, id=call.id))
             else:
                 errors.extend(verdict.errors)
         if errors:
             return Verdict.reject(*_capped(errors, self.max_errors, self.name, unchecked=unchecked))
         return Verdict.accept(validated)
 
-    def _one(self, i: int, name: Any, arguments: Any) -> Verdict:
+    def _one(self, call: _RawCall) -> Verdict:
+        name, arguments = call.name, call.arguments
         if not isinstance(name, str) or name not in self.tools:
             return Verdict.reject(
                 self._error(
                     "tool.unknown",
-                    (i, "name"),
+                    (*call.path, "name"),
                     f"unknown tool {show_value(name)}",
                     f"There is no tool named {show_value(name)}; call one of: {self._known()}.",
                     f"one of: {self._known()}",
                 )
             )
-        where: tuple[PathItem, ...] = (i, "arguments")
+        where: tuple[PathItem, ...] = (*call.path, "arguments")
         text = arguments if isinstance(arguments, str) else None
         if text is not None:
             rejected = _json_text_rejected(text, self.name, where, self.max_chars)
@@ -244,8 +277,9 @@ class ToolCalls(Check):
             self._adapters[name], arguments, text, self.name, where, self.max_errors, _TOOL_CODES
         )
 
-    def _calls(self, value: Any) -> list[tuple[str, Any, Any]] | Verdict:
-        """The calls in ``value`` as (id, name, arguments), or a rejection saying why there are none."""
+    def _calls(self, value: Any) -> list[_RawCall] | Verdict:
+        """The calls in ``value``, or a rejection saying why there are none."""
+        in_completion = isinstance(value, Completion)
         if isinstance(value, Completion):
             value = list(value.tool_calls) if value.tool_calls else value.text
         if isinstance(value, str):
@@ -256,6 +290,8 @@ class ToolCalls(Check):
             try:
                 value = pydantic_core.from_json(text.encode("utf-8"))
             except Exception as e:  # ValueError for bad JSON, including nesting too deep
+                if in_completion and not _looks_like_json(text):
+                    return Verdict.reject(self._text_instead_of_call(text))
                 problem = clip(str(e), 100)
                 line, column, offset = _json_error_location(text, str(e))
                 return Verdict.reject(
@@ -272,17 +308,22 @@ class ToolCalls(Check):
                     )
                 )
         items = value if isinstance(value, list | tuple) else [value]
-        calls: list[tuple[str, Any, Any]] = []
+        calls: list[_RawCall] = []
         for i, item in enumerate(items):
             if isinstance(item, ToolCall):
-                calls.append((item.id, item.name, item.arguments))
+                calls.append(_RawCall((i,), item.id, item.name, item.arguments))
                 continue
             if isinstance(item, dict):
                 call = item.get("function", item) if item.get("type") == "function" else item
                 if isinstance(call, dict) and "name" in call:
                     raw_id = item.get("id", "")
                     calls.append(
-                        (raw_id if isinstance(raw_id, str) else "", call["name"], call.get("arguments", {}))
+                        _RawCall(
+                            (i,),
+                            raw_id if isinstance(raw_id, str) else "",
+                            call["name"],
+                            call.get("arguments", {}),
+                        )
                     )
                     continue
             return Verdict.reject(
@@ -297,6 +338,77 @@ class ToolCalls(Check):
             )
         return calls
 
+    def _transcript(
+        self, messages: Sequence[Message], errors: list[ErrorDetail], earlier: set[str]
+    ) -> list[_RawCall] | Verdict:
+        """The calls of the transcript's last (assistant) message; protocol errors go to ``errors``, and
+        the ids of calls made before it to ``earlier``.
+
+        Every tool message must answer a call made earlier in the transcript and not yet answered; call ids
+        are unique across the transcript.
+        """
+        made: set[str] = set()
+        answered: set[str] = set()
+        last = len(messages) - 1
+        for m, message in enumerate(messages):
+            if message.role == "tool" and message.tool_call_id is not None:
+                call_id = message.tool_call_id
+                if call_id not in made or call_id in answered:
+                    why = "answers no call made before it" if call_id not in made else "answers a call again"
+                    errors.append(
+                        self._error(
+                            "tool.unknown_call_id",
+                            (m, "tool_call_id"),
+                            f"tool message {m} (tool_call_id {show_value(call_id)}) {why}",
+                            f"Tool message {m} names call {show_value(call_id)}, which "
+                            f"{'was never made' if call_id not in made else 'was already answered'}.",
+                            "the id of an earlier, unanswered tool call",
+                        )
+                    )
+                answered.add(call_id)
+            if m == last:
+                break
+            for j, call in enumerate(message.tool_calls):
+                if call.id in made:
+                    errors.append(self._duplicate_id((m, "tool_calls", j), call.id))
+                made.add(call.id)
+        if messages[last].role != "assistant":
+            return Verdict.reject(
+                self._error(
+                    "tool.none",
+                    (last,),
+                    f"the transcript ends with a {messages[last].role} message, not the assistant's answer",
+                    f"Answer with a tool call: {self._known()}.",
+                    "an assistant message with tool calls",
+                )
+            )
+        final = messages[last]
+        if not final.tool_calls:
+            return self._calls(Completion(text=final.content or ""))
+        earlier.update(made)  # the answer's ids must not reuse an id from earlier in the conversation
+        return [
+            _RawCall((last, "tool_calls", j), c.id, c.name, c.arguments)
+            for j, c in enumerate(final.tool_calls)
+        ]
+
+    def _text_instead_of_call(self, text: str) -> ErrorDetail:
+        return self._error(
+            "tool.text_instead_of_call",
+            (),
+            f"the model answered in text instead of calling a tool: {show_value(text)}",
+            f"Do not answer in text: call one of the tools ({self._known()}) with its arguments.",
+            "a tool call",
+        )
+
+    def _duplicate_id(self, path: tuple[PathItem, ...], call_id: str) -> ErrorDetail:
+        return self._error(
+            "tool.duplicate_id",
+            (*path, "id"),
+            f"the call id {show_value(call_id)} is used by an earlier call too",
+            f"Give every tool call its own id; {show_value(call_id)} is used twice.",
+            "a call id not used before",
+        )
+
     def _known(self) -> str:
         return ", ".join(self.tools)
 
@@ -306,6 +418,14 @@ class ToolCalls(Check):
         return ErrorDetail(
             check=self.name, code=code, message=message, feedback=feedback, expected=expected, path=path
         )
+
+
+def _is_transcript(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(m, Message) for m in value)
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[", '"')
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -377,12 +497,17 @@ _TOOL_CODES = _Codes(of_type=lambda _: "tool.arguments_invalid", not_json="tool.
 
 
 def _json_text_rejected(text: str, check: str, path: tuple[PathItem, ...], max_chars: int) -> Verdict | None:
-    """The rejection of JSON text before pydantic sees it: too long, or a lone surrogate."""
+    """The rejection of JSON text before pydantic sees it: too long, a lone surrogate, or against the
+    JSON policy (NaN, infinities, over-long integers, escaped lone surrogates)."""
     if (rejection := too_long(check, text, max_chars)) is not None:
-        return rejection
+        # Inside a tool call, say which: the path locates the oversized arguments.
+        return Verdict.reject(replace(rejection.errors[0], path=path)) if path else rejection
     encoded = _utf8(text, check, path)
     if isinstance(encoded, Verdict):
         return encoded
+    problem = text_problem(text)
+    if problem is not None:
+        return Verdict.reject(problem.error(check, text, path))
     return None
 
 

@@ -151,6 +151,11 @@ class Model:
     async def aresolve(self) -> None:
         """Settle ``model_id`` before it is used as a key (e.g. ask a server which model it serves)."""
 
+    async def asupports_tools(self) -> bool:
+        """Whether requests may carry ``tools=`` (native tool calls). A Guard asks before it sends tools and
+        falls back to JSON text for a model that says no."""
+        return True
+
     async def aclose(self) -> None:
         """Release resources (connections, loaded weights)."""
 

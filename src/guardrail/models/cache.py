@@ -158,6 +158,9 @@ class Cached(Model):
     async def aresolve(self) -> None:
         await self.inner.aresolve()
 
+    async def asupports_tools(self) -> bool:
+        return await self.inner.asupports_tools()
+
     async def _acomplete(self, request: Request) -> Completion:
         await self.inner.aresolve()
         key = request.key(self.model_id)

@@ -293,6 +293,9 @@ class Recorder(Model):
     async def aresolve(self) -> None:
         await self.inner.aresolve()
 
+    async def asupports_tools(self) -> bool:
+        return await self.inner.asupports_tools()
+
     async def _acomplete(self, request: Request) -> Completion:
         await self.inner.aresolve()
         entry = self.cassette.find(self.model_id, request)

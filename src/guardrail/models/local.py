@@ -13,6 +13,12 @@ arithmetic is the same with or without reuse. The price, measured on SST-2 few-s
 prompts every 3 cases as racing does: 0.30 s per call against 0.21 s when any prefix is reused; the README's
 main job takes 6 min 39 s instead of 4 min 34 s. ``LocalModel(history_independent=False)`` restores
 llama.cpp's own reuse for speed.
+
+Chat requests: a GGUF that carries a chat template is formatted by llama-cpp-python. One without (the
+embedded Gemma 3 270M has none) gets its family's documented turn format from ``chat_templates``; the
+rendered text then runs as an ordinary text prompt, so chat answers are history-independent too. The
+embedded model is a *base* model: it was never trained on turns, so in chat it tends to echo or continue the
+user's text rather than answer it; few-shot text prompts suit it better.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Any
 
 from ..errors import BackendError, ConfigurationError, ModelFileError
 from .base import Model, StreamItem
+from .chat_templates import ChatRenderer, template_for
 from .types import Completion, Request, ToolCall, Usage, finish_reason
 
 INSTALL_HINT = (
@@ -134,6 +141,10 @@ class LocalModel(Model):
         self.verbose = verbose
         self.history_independent = history_independent
         self._llm: Any = None
+        #: The chat format applied by guardrail (e.g. "gemma"), or None when llama-cpp-python formats chats
+        #: (the file brings a template); known once the weights are loaded.
+        self.chat_format: str | None = None
+        self._render_chat: ChatRenderer | None = None
         # Positions [0, this) of llama.cpp's state hold whole prompt chunks of the previous call.
         self._reusable_upto = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guardrail-llama")
@@ -161,7 +172,37 @@ class LocalModel(Model):
             except (ValueError, RuntimeError) as exc:
                 raise ModelFileError(f"could not load {path} as a GGUF model: {exc}", path=path) from exc
             self.load_seconds = time.perf_counter() - started
+            chosen = template_for(self._llm.metadata)
+            if chosen is not None:
+                self.chat_format, self._render_chat = chosen
         return self._llm
+
+    async def asupports_tools(self) -> bool:
+        """Tool calls need a chat format with a tool protocol; guardrail's fallback formats have none."""
+        renders: bool = await self._in_worker(self._renders_chat)
+        return not renders
+
+    def render_chat(self, request: Request) -> Request:
+        """The text request a chat request runs as, when guardrail formats this file's chats (otherwise
+        the request unchanged). Tools and response formats cannot be expressed in such a format."""
+        self.load()
+        if request.messages is None or self._render_chat is None:
+            return request
+        if request.tools is not None:
+            raise ConfigurationError(
+                f"{self.model_id} has no chat template with tool calls (guardrail applies the "
+                f"{self.chat_format!r} turn format, which has no tool protocol); a Guard with ToolCalls "
+                "asks such a model for JSON text instead; or serve a model with a function-calling format"
+            )
+        if request.response_format is not None:
+            raise ConfigurationError(
+                f"{self.model_id}: response_format= needs a chat template applied by llama-cpp-python; "
+                "use a Guard with a Schema or JSON grammar check instead"
+            )
+        return Request(
+            prompt=self._render_chat(request.messages),
+            **request.model_dump(exclude={"prompt", "messages", "tools", "tool_choice", "response_format"}),
+        )
 
     async def _in_worker(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -196,6 +237,7 @@ class LocalModel(Model):
 
     def _call(self, request: Request, stream: bool) -> Any:
         llm = self.load()
+        request = self.render_chat(request)
         params = self._params(request)
         if self.history_independent:
             # Chat prompts are formatted inside llama-cpp-python; they are evaluated from scratch.
@@ -205,9 +247,11 @@ class LocalModel(Model):
                 extra: dict[str, Any] = {}
                 if request.tools is not None:
                     extra["tools"] = list(request.tools)
+                    if request.tool_choice is not None:
+                        extra["tool_choice"] = request.tool_choice
                 if request.response_format is not None:
                     extra["response_format"] = request.response_format
-                messages = [m.model_dump() for m in request.messages]
+                messages = [m.openai() for m in request.messages]
                 return llm.create_chat_completion(messages=messages, stream=stream, **params, **extra)
             return llm.create_completion(prompt=request.prompt, stream=stream, **params)
         except ValueError as exc:  # e.g. "Requested tokens (3000) exceed context window of 2048"
@@ -219,7 +263,7 @@ class LocalModel(Model):
         out = self._call(request, stream=False)
         choice = out["choices"][0]
         usage = out.get("usage") or {}
-        if request.messages is not None:
+        if "message" in choice:
             message = choice["message"]
             text = message.get("content") or ""
             calls = tuple(
@@ -247,6 +291,7 @@ class LocalModel(Model):
         parts: list[str] = []
         reason: str | None = None
         pieces = 0
+        request = self.render_chat(request)
         chunks = self._call(request, stream=True)
         try:
             for chunk in chunks:
@@ -277,17 +322,22 @@ class LocalModel(Model):
     def _count_prompt_tokens(self, request: Request) -> int:
         if request.prompt is None:
             return 0
-        return len(self.load().tokenize(request.prompt.encode("utf-8")))
+        return len(self.load().tokenize(request.prompt.encode("utf-8"), special=True))
 
     # --- async API ---------------------------------------------------------------------------------
     async def _acomplete(self, request: Request) -> Completion:
-        if request.messages is not None:
-            # Chat goes through llama's non-streaming path, which reports tool calls.
+        if request.messages is not None and not await self._in_worker(self._renders_chat):
+            # Chat formatted by llama-cpp-python goes through its non-streaming path, which reports tool
+            # calls.
             result: Completion = await self._in_worker(self._complete_blocking, request)
             return result
         # Text completions run as a stream so that a cancelled call (e.g. a Guard's time budget) stops
         # generating at the next token instead of holding the worker thread until it finishes.
         return await Model._acomplete(self, request)
+
+    def _renders_chat(self) -> bool:
+        self.load()
+        return self._render_chat is not None
 
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
         loop = asyncio.get_running_loop()

@@ -262,9 +262,11 @@ class OpenAIModel(Model):
         if seed is not None:
             params["seed"] = seed
         if request.messages is not None:
-            params["messages"] = [m.model_dump() for m in request.messages]
+            params["messages"] = [m.openai() for m in request.messages]
             if request.tools is not None:
                 params["tools"] = list(request.tools)
+                if request.tool_choice is not None:
+                    params["tool_choice"] = request.tool_choice
             if request.response_format is not None:
                 params["response_format"] = request.response_format
         else:
@@ -295,7 +297,7 @@ class OpenAIModel(Model):
         if request.messages is not None:
             text = choice.message.content or ""
             calls = tuple(
-                ToolCall(id=c.id or "", name=c.function.name, arguments=c.function.arguments)
+                ToolCall(id=c.id or "", name=c.function.name, arguments=c.function.arguments or "")
                 for c in (choice.message.tool_calls or [])
                 if getattr(c, "function", None) is not None
             )
@@ -337,6 +339,7 @@ class OpenAIModel(Model):
                 parts: list[str] = []
                 reason: str | None = None
                 usage: Any = None
+                calls = _CallAssembler()  # a resumed stream's calls come from its last attempt
                 failure: Exception | None = None
                 try:
                     async for chunk in stream:
@@ -346,6 +349,7 @@ class OpenAIModel(Model):
                         choice = chunk.choices[0]
                         if request.messages is not None:
                             delta = choice.delta.content if choice.delta else None
+                            calls.add(getattr(choice.delta, "tool_calls", None) if choice.delta else None)
                         else:
                             delta = choice.text
                         reason = choice.finish_reason or reason
@@ -374,15 +378,17 @@ class OpenAIModel(Model):
                 await asyncio.sleep(self.retry.delay(broken, None, self._rng))
                 broken += 1
                 self.retries += 1
+        tool_calls = calls.calls()
         yield Completion(
             text="".join(parts),
-            finish_reason=finish_reason(reason, False),
+            finish_reason=finish_reason(reason, bool(tool_calls)),
             usage=Usage(
                 prompt_tokens=usage.prompt_tokens if usage else 0,
                 completion_tokens=usage.completion_tokens if usage else len(parts),
             ),
             latency_s=time.perf_counter() - started,
             model_id=self.model_id,
+            tool_calls=tool_calls,
         )
 
     async def aclose(self) -> None:
@@ -428,3 +434,25 @@ class _Given:
             self._parts.append(new)
             self._length += len(new)
         return new
+
+
+class _CallAssembler:
+    """Tool calls put together from a stream's deltas: each delta carries an ``index`` and pieces of the
+    id, name and arguments of the call at that index."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, dict[str, str]] = {}
+
+    def add(self, deltas: Any) -> None:
+        for delta in deltas or ():
+            entry = self._parts.setdefault(
+                int(getattr(delta, "index", 0) or 0), {"id": "", "name": "", "arguments": ""}
+            )
+            entry["id"] += getattr(delta, "id", None) or ""
+            function = getattr(delta, "function", None)
+            if function is not None:
+                entry["name"] += getattr(function, "name", None) or ""
+                entry["arguments"] += getattr(function, "arguments", None) or ""
+
+    def calls(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(**self._parts[i]) for i in sorted(self._parts))

@@ -8,20 +8,32 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from .base import Model, StreamItem
 from .types import Completion, Request, Usage
 
-Script = Sequence[str] | Callable[[Request], str]
+Answer = str | Completion
+Script = Sequence[Answer] | Callable[[Request], Answer]
 
 
 class ScriptedModel(Model):
     """Answers from a script: a list of outputs served in order, or a function of the request.
 
-    Streams its answers in chunks of ``chunk`` characters, so stream checks can be tested. Every request
-    it saw is kept in ``requests``. Token counts are whitespace-split word counts, good enough for tests.
+    An output is text, or a ``Completion`` (e.g. one with ``tool_calls``, as a chat model answers with
+    native tool calls). Streams its answers in chunks of ``chunk`` characters, so stream checks can be
+    tested. Every request it saw is kept in ``requests``. Token counts are whitespace-split word counts, good
+    enough for tests. ``tools=False`` makes it a model without tool support (``asupports_tools``).
     """
 
     streams_natively = True
 
-    def __init__(self, script: Script, *, model_id: str = "scripted", chunk: int = 4, delay_s: float = 0.0):
+    def __init__(
+        self,
+        script: Script,
+        *,
+        model_id: str = "scripted",
+        chunk: int = 4,
+        delay_s: float = 0.0,
+        tools: bool = True,
+    ):
         super().__init__()
+        self.tools = tools
         self.model_id = model_id
         self._script = script
         self._next = 0
@@ -31,8 +43,20 @@ class ScriptedModel(Model):
         #: Characters actually produced (an aborted stream produces fewer); lets tests see early aborts.
         self.chars_generated = 0
 
-    def _answer(self, request: Request) -> str:
+    async def asupports_tools(self) -> bool:
+        return self.tools
+
+    def _answer(self, request: Request) -> Completion:
         self.requests.append(request)
+        answer = self._scripted(request)
+        if isinstance(answer, Completion):
+            return answer.model_copy(
+                update={"text": _apply_stop(answer.text, request.stop), "model_id": self.model_id}
+            )
+        text = _apply_stop(answer, request.stop)
+        return Completion(text=text, usage=_usage(request, text), model_id=self.model_id)
+
+    def _scripted(self, request: Request) -> Answer:
         if callable(self._script):
             return self._script(request)
         if self._next >= len(self._script):
@@ -45,21 +69,22 @@ class ScriptedModel(Model):
         return text
 
     async def _acomplete(self, request: Request) -> Completion:
-        text = _apply_stop(self._answer(request), request.stop)
+        completion = self._answer(request)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        self.chars_generated += len(text)
-        return Completion(text=text, usage=_usage(request, text), model_id=self.model_id)
+        self.chars_generated += len(completion.text)
+        return completion
 
     async def _astream(self, request: Request) -> AsyncGenerator[StreamItem, None]:
-        text = _apply_stop(self._answer(request), request.stop)
+        completion = self._answer(request)
+        text = completion.text
         for i in range(0, len(text), self.chunk):
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
             piece = text[i : i + self.chunk]
             self.chars_generated += len(piece)
             yield piece
-        yield Completion(text=text, usage=_usage(request, text), model_id=self.model_id)
+        yield completion
 
 
 def _apply_stop(text: str, stop: tuple[str, ...]) -> str:
@@ -69,6 +94,8 @@ def _apply_stop(text: str, stop: tuple[str, ...]) -> str:
 
 def _usage(request: Request, text: str) -> Usage:
     prompt = (
-        request.prompt if request.prompt is not None else " ".join(m.content for m in request.messages or ())
+        request.prompt
+        if request.prompt is not None
+        else " ".join(m.content or "" for m in request.messages or ())
     )
     return Usage(prompt_tokens=len(prompt.split()), completion_tokens=len(text.split()))

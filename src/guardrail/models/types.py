@@ -25,13 +25,84 @@ def finish_reason(reason: str | None, tool_calls: bool = False) -> FinishReason:
     return "stop"
 
 
+class ToolCall(BaseModel):
+    """A function call the model asked for, arguments as the raw JSON text it wrote."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = ""
+    name: str
+    arguments: str
+
+    def openai(self) -> dict[str, Any]:
+        """This call in the OpenAI wire format (an entry of an assistant message's ``tool_calls``)."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
 class Message(BaseModel):
-    """One chat message."""
+    """One chat message.
+
+    An assistant message may carry ``tool_calls`` (and then needs no ``content``); a ``tool`` message
+    answers one of them and names it in ``tool_call_id``. Whether a conversation's tool messages answer
+    calls that were made is the checks' business (``ToolCalls`` judges a transcript), not a type error.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: Role
-    content: str
+    content: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Message:
+        if self.tool_calls and self.role != "assistant":
+            raise ValueError(f"only an assistant message can carry tool_calls, not a {self.role} message")
+        if self.tool_call_id is not None and self.role != "tool":
+            raise ValueError("tool_call_id= belongs on a tool message (role='tool')")
+        if self.role == "tool" and self.tool_call_id is None:
+            raise ValueError("a tool message needs tool_call_id=, the id of the call it answers")
+        if self.content is None and not (self.role == "assistant" and self.tool_calls):
+            raise ValueError(
+                f"a {self.role} message needs content= (only an assistant's tool calls may stand alone)"
+            )
+        return self
+
+    def openai(self) -> dict[str, Any]:
+        """This message in the OpenAI chat wire format."""
+        # An assistant's bare tool calls go out with content "": OpenAI also takes null or no content, but
+        # llama-cpp-python's server refuses null and its function-calling template needs the key.
+        out: dict[str, Any] = {"role": self.role, "content": self.content or ""}
+        if self.tool_calls:
+            out["tool_calls"] = [c.openai() for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        return out
+
+
+_ABSENT = object()
+
+#: Fields added after cache keys were first computed: left out of a key while at their default, so that a
+#: request written before they existed keeps its key (and its cache entries and cassette lines).
+_KEY_NEW_FIELDS: dict[str, dict[str, Any]] = {
+    "request": {"tool_choice": None},
+    "message": {"tool_calls": [], "tool_call_id": None},
+}
+
+
+def _key_form(request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` (dumped as JSON) without new fields that hold their defaults."""
+    out = {k: v for k, v in request.items() if _KEY_NEW_FIELDS["request"].get(k, _ABSENT) != v}
+    if out.get("messages") is not None:
+        fields = _KEY_NEW_FIELDS["message"]
+        out["messages"] = [
+            {k: v for k, v in m.items() if fields.get(k, _ABSENT) != v} for m in out["messages"]
+        ]
+    return out
 
 
 class Request(BaseModel):
@@ -53,6 +124,9 @@ class Request(BaseModel):
     seed: int | None = None
     sample: int = Field(default=0, ge=0)
     tools: tuple[dict[str, Any], ...] | None = None
+    #: OpenAI's ``tool_choice``: "auto", "none", "required", or {"type": "function", "function": {...}}.
+    #: Sent only with ``tools`` (a prompt may set it before a Guard adds the tools).
+    tool_choice: str | dict[str, Any] | None = None
     response_format: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -74,8 +148,9 @@ class Request(BaseModel):
         return self.seed + self.sample
 
     def canonical_json(self) -> str:
+        """The request as compact, sorted JSON: what keys are computed from (see ``_KEY_NEW_FIELDS``)."""
         return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            _key_form(self.model_dump(mode="json")), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
 
     def key(self, model_id: str) -> str:
@@ -90,7 +165,8 @@ class Request(BaseModel):
         else:
             assert self.messages is not None
             last = self.messages[-1]
-            body = f"messages[{len(self.messages)}], last {last.role}=" + quoted(last.content, width)
+            shown = last.content if last.content is not None else f"{len(last.tool_calls)} tool call(s)"
+            body = f"messages[{len(self.messages)}], last {last.role}=" + quoted(shown, width)
         return (
             f"{body} (max_tokens={self.max_tokens}, temperature={self.temperature}, top_p={self.top_p}, "
             f"stop={list(self.stop)}, seed={self.seed}, sample={self.sample})"
@@ -112,16 +188,6 @@ class Usage(BaseModel):
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
         )
-
-
-class ToolCall(BaseModel):
-    """A function call the model asked for, arguments as the raw JSON text it wrote."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = ""
-    name: str
-    arguments: str
 
 
 class Completion(BaseModel):

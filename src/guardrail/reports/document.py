@@ -88,7 +88,8 @@ class Document:
 body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }}
-tr.winner, tr.proved, tr.proven, tr.solved, tr.passed {{ background: #e6f4ea; }} tr.tested {{ background: #f3f8e6; }}
+tr.winner, tr.proved, tr.proven, tr.solved, tr.passed {{ background: #e6f4ea; }}
+tr.tested {{ background: #f3f8e6; }}
 tr.eliminated, tr.unknown {{ color: #888; }} tr.failed, tr.error, tr.refuted {{ background: #fdecea; }}
 th {{ background: #f5f5f5; }}
 .warn {{ background: #fff4e5; padding: 0.5em 1em; border-left: 4px solid #f0a020; }}

@@ -50,13 +50,16 @@ class _Strict(BaseModel):
 class TrainFileConfig(_Strict):
     path: str
     format: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ScorerConfig(BaseModel):
     """``kind`` plus that scorer's options (``mode``, ``pattern``, ``labels``, ``program``, ...)."""
 
     model_config = ConfigDict(extra="allow")
-    kind: Literal["default", "exact", "normalized", "numeric", "regex", "label", "code", "judge"] = "default"
+    kind: Literal[
+        "default", "exact", "normalized", "numeric", "regex", "label", "code", "racket", "judge"
+    ] = "default"
 
 
 class SuiteConfig(_Strict):
@@ -144,6 +147,10 @@ def build_scorer(
 
             limits = {k: options.pop(k) for k in ("wall_s", "cpu_s", "memory_mb") if k in options}
             return CodeAgainstTests(options.pop("program", "plain"), limits=Limits(**limits), **options)
+        if kind == "racket":
+            from ..suites.code_tests import RacketAgainstTests
+
+            return RacketAgainstTests(**options)
         from ..suites.judge import LLMJudge
 
         template = options.pop("template", None)
@@ -315,7 +322,12 @@ class Study:
             suite = suite.head(sc.limit)
         train = None
         if sc.train is not None:
-            train = load_suite(self._data_file(sc.train.path, "train file"), sc.train.format, strict=strict)
+            train = load_suite(
+                self._data_file(sc.train.path, "train file"),
+                sc.train.format,
+                strict=strict,
+                **sc.train.options,
+            )
         return suite, train
 
     def load_space(self) -> PromptSpace:

@@ -1,7 +1,9 @@
-"""``CodeAgainstTests``: a case's check is "this code passes the case's tests in the sandbox".
+"""Scorers for code: a case's check is "this code passes the case's tests in the sandbox".
 
-The program builders put a task's own pieces around the model's code: HumanEval's prompt and ``check``,
-MBPP's imports and asserts, or plain tests.
+``CodeAgainstTests`` (Python): the program builders put a task's own pieces around the model's code:
+HumanEval's prompt and ``check``, MBPP's imports and asserts, or plain tests. ``RacketAgainstTests``: the
+output must be a Racket program (``checks.racket.Racket``) that passes the case's rackunit tests in the real
+``racket``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,23 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..checks.base import Pipeline
 from ..checks.code import PassesTests, extract_code
+from ..checks.racket import Racket, RacketTests
 from ..errors import ScoringError
 from ..sandbox import Limits
+from ..sandbox_racket import EVAL_MB, EVAL_SECONDS
 from .case import Case
 from .scorers import Scorer
 
-__all__ = ["CodeAgainstTests", "extract_code", "humaneval_program", "mbpp_program", "plain_program"]
+__all__ = [
+    "CodeAgainstTests",
+    "RacketAgainstTests",
+    "extract_code",
+    "humaneval_program",
+    "mbpp_program",
+    "plain_program",
+]
 
 ProgramBuilder = Callable[[str, Case], str]
 
@@ -100,3 +112,46 @@ class CodeAgainstTests(Scorer):
     def describe(self) -> str:
         lim = self.limits
         return f"code({self._builder_name},wall={lim.wall_s},cpu={lim.cpu_s},mem={lim.memory_mb})"
+
+
+class RacketAgainstTests(Scorer):
+    """Correct when the output is a Racket program (and nothing else, unless ``extract``) that passes the
+    case's rackunit tests in the real ``racket``.
+
+    The case's expected answer is its tests: a list of rackunit forms, one text of them, or
+    ``{"tests": ...}``. ``define_only`` is the seed rule: every top-level form a ``(define ...)``.
+    """
+
+    name = "racket"
+
+    def __init__(
+        self,
+        *,
+        define_only: bool = False,
+        extract: bool = False,
+        eval_seconds: float = EVAL_SECONDS,
+        eval_mb: int = EVAL_MB,
+    ):
+        self.define_only = define_only
+        self.extract = extract
+        self.eval_seconds = eval_seconds
+        self.eval_mb = eval_mb
+        self._syntax = Racket(define_only=define_only, extract=extract)
+
+    def check_for(self, case: Case) -> Pipeline:
+        tests = case.expected.get("tests") if isinstance(case.expected, Mapping) else case.expected
+        if isinstance(tests, str):
+            tests = [tests]
+        if not isinstance(tests, list | tuple) or not tests or not all(isinstance(t, str) for t in tests):
+            raise ScoringError(
+                f"case {case.id}: a Racket case's expected answer is its tests, a list of rackunit forms",
+                case_id=case.id,
+            )
+        run = RacketTests(list(tests), eval_seconds=self.eval_seconds, eval_mb=self.eval_mb)
+        return Pipeline([self._syntax, run])
+
+    def describe(self) -> str:
+        return (
+            f"racket(define_only={self.define_only},extract={self.extract},"
+            f"eval={self.eval_seconds:g}s/{self.eval_mb}MB)"
+        )

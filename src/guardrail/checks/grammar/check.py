@@ -17,7 +17,7 @@ import functools
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -40,6 +40,7 @@ from .errors import describe_expected, lalr_syntax_error, syntax_error
 from .extract import ExtractMode, Span, choose, fenced_blocks, line_spans, search, stripped
 from .lr import END, LRDriver
 from .prefix import LONE_SURROGATE, PrefixChecker
+from .tokens import TokenFollower
 from .tree import start_of, subtree_deeper_than
 from .values import SHIPPED_VALUES, UnusableValue
 
@@ -74,6 +75,7 @@ class _Compiled:
     lark: Lark
     algorithm: Literal["lalr", "earley"]
     driver: LRDriver | None
+    tokens: TokenFollower = field(default_factory=TokenFollower)  # the terminals' DFAs, built as needed
 
 
 class Grammar(Check):
@@ -116,7 +118,11 @@ class Grammar(Check):
         driver = self._compiled.driver
         # Terminals that look past their own end make "is this token finished?" undecidable from a
         # prefix; for those grammars viable() stays at the always-safe True.
-        self._prefix = PrefixChecker(driver) if driver is not None and not driver.looks_ahead else None
+        self._prefix = (
+            PrefixChecker(driver, self._compiled.tokens)
+            if driver is not None and not driver.looks_ahead
+            else None
+        )
 
     @classmethod
     def from_file(
@@ -328,7 +334,7 @@ class Grammar(Check):
         driver = self._compiled.driver
         if driver is None:
             return self._extract_by_lines(text)
-        found, furthest = search(driver, text)
+        found, furthest = search(driver, self._compiled.tokens, text)
         first_failure: Verdict | None = None
         for span in choose(found, mode)[:MAX_EXTRACT_CANDIDATES]:
             verdict = self._judge(text, span)

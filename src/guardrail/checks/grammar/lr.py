@@ -70,11 +70,15 @@ class StateLexer:
     reach_end: regex.Pattern[str] | None
     scanner: regex.Pattern[str] | None
 
-    def may_reach_end(self, text: str, pos: int) -> bool:
-        """Whether some candidate token starting at ``pos`` could run to the end of ``text`` and beyond."""
+    def may_reach_end(self, text: str, pos: int, end: int | None = None) -> bool:
+        """Whether some candidate token starting at ``pos`` could run to ``end`` (default: the end of
+        ``text``) and beyond."""
+        stop = len(text) if end is None else end
         if self.reach_end is not None:
-            return self.reach_end.fullmatch(text, pos, partial=True) is not None
-        return any(term.pattern.fullmatch(text, pos, partial=True) is not None for term in self.candidates)
+            return self.reach_end.fullmatch(text, pos, stop, partial=True) is not None
+        return any(
+            term.pattern.fullmatch(text, pos, stop, partial=True) is not None for term in self.candidates
+        )
 
 
 def compile_terminal(term: TerminalDef, flags: int, ignored: bool) -> Terminal:
@@ -105,7 +109,6 @@ class LRDriver:
         self.terminals: dict[str, TerminalDef] = {str(t.name): t for t in lark.terminals}
         self._compiled: dict[str, Terminal] = {}
         self._state_lexers: dict[int, StateLexer] = {}
-        self._start_finder: regex.Pattern[str] | None = None
         self.looks_ahead = any(_LOOKS_AHEAD.search(t.pattern.to_regexp()) for t in lark.terminals)
 
     # -- parser -----------------------------------------------------------------------------------
@@ -241,11 +244,3 @@ class LRDriver:
                     accepted = token_end
             pos = token_end
         return Run(start, stack, pos, accepted)
-
-    def start_finder(self) -> regex.Pattern[str]:
-        """One regex that matches wherever a token that can begin the input starts."""
-        if self._start_finder is None:
-            lexer = self.state_lexer(self.start_state)
-            firsts = [t.pattern.pattern for t in lexer.candidates if not t.ignored]
-            self._start_finder = regex.compile("|".join(f"(?:{p})" for p in firsts) or "(?!)", self._flags)
-        return self._start_finder

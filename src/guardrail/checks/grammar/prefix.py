@@ -24,7 +24,11 @@ differently from how each terminal alone would.
 
 Checking each prefix of a growing stream from scratch would be quadratic, so the parse at the last
 decided token is kept (a few snapshots, for several streams at once) and a later prefix that extends an
-earlier one resumes from there.
+earlier one resumes from there. Rereading the last, undecided token on each call would be quadratic too
+when that token is long (a 30 KB string arriving a few characters at a time), so the snapshot also keeps
+how far each candidate terminal's DFA has read it (``tokens.py``): a call reads only the new characters,
+and the regexps are asked once per token, when it ends. A prefix found not viable is remembered as such:
+no extension of it is viable either.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from dataclasses import dataclass
 
 import regex
 
+from ..dfa import DEAD
 from .lr import LRDriver, Stack, StateLexer, Terminal
+from .tokens import REGEX, GrowingToken, TokenFollower
 
 _SNAPSHOTS = 8
 
@@ -48,35 +54,56 @@ class _Snapshot:
     text: str  # a prefix seen before; ``pos`` characters of it are decided
     pos: int
     stack: Stack
+    token: GrowingToken | None = None  # the undecided token at ``pos``, read to the end of ``text``
+    dead: bool = False  # ``text`` is not viable (nor is any extension of it)
 
 
 class PrefixChecker:
     """Answers ``viable(prefix)`` for one LALR grammar, resuming from earlier, shorter prefixes."""
 
-    def __init__(self, driver: LRDriver):
+    def __init__(self, driver: LRDriver, follower: TokenFollower | None = None):
         self._driver = driver
         self._snapshots: deque[_Snapshot] = deque(maxlen=_SNAPSHOTS)
-        self._growing: dict[int, tuple[Terminal, ...]] = {}  # parser state -> candidates, best first
+        self._follower = follower or TokenFollower()
         self._lock = threading.Lock()
 
     def viable(self, text: str) -> bool:
         snapshot = self._resume_point(text)
-        if LONE_SURROGATE.search(text, snapshot.pos) is not None:
+        if snapshot.dead:
             return False
-        pos, stack = snapshot.pos, snapshot.stack
+        # The snapshot's text was searched before: only the new characters can hold a lone surrogate.
+        if LONE_SURROGATE.search(text, len(snapshot.text)) is not None:
+            self._remember(_Snapshot(text, snapshot.pos, snapshot.stack, dead=True), snapshot)
+            return False
+        pos, stack, token = snapshot.pos, snapshot.stack, snapshot.token
         driver = self._driver
         verdict: bool | None = None
         while pos < len(text):
             lexer = driver.state_lexer(stack.state)
-            # The common case, a token that ends before the end of the text, costs one regex call.
-            if lexer.may_reach_end(text, pos):
-                verdict = self._judge_last_token(lexer, stack, text, pos)
-                break
-            token = driver.scan(lexer, text, pos)
-            if token is None:
+            candidates = lexer.candidates
+            if token is not None:
+                token = self._follower.extend(candidates, token, text)
+            elif lexer.may_reach_end(text, pos):  # the common case, a token that ends inside, is one call
+                token = self._follower.begin(candidates, text, pos)
+            if token is not None:
+                token = self._follower.settle(candidates, token, text)
+                if any(state != DEAD for state in token.states):
+                    verdict = self._judge_last_token(lexer, stack, text, token)
+                    break
+                if lexer.may_reach_end(text, pos):
+                    # The DFAs say the token has ended and the regexps disagree: a DFA narrower than its
+                    # regexp (Unicode classes, case folding). From here on this token is read by regexps.
+                    token = TokenFollower.settle(
+                        candidates, TokenFollower.by_regex(candidates, pos, len(text)), text
+                    )
+                    verdict = self._judge_last_token(lexer, stack, text, token)
+                    break
+                token = None
+            scanned = driver.scan(lexer, text, pos)
+            if scanned is None:
                 verdict = False
                 break
-            name, end = token
+            name, end = scanned
             if name not in driver.ignored:
                 fed = driver.feed(stack, name)
                 if fed is None:
@@ -84,36 +111,44 @@ class PrefixChecker:
                     break
                 stack = fed
             pos = end
-        self._remember(_Snapshot(text, pos, stack), snapshot)
-        return True if verdict is None else verdict
+        self._remember(_Snapshot(text, pos, stack, token, dead=verdict is False), snapshot)
+        return verdict is not False
 
-    def _judge_last_token(self, lexer: StateLexer, stack: Stack, text: str, pos: int) -> bool:
-        """Viability when a token starting at ``pos`` may still be growing at the end of the text."""
+    def _judge_last_token(self, lexer: StateLexer, stack: Stack, text: str, token: GrowingToken) -> bool:
+        """Viability when a token starting at ``token.start`` may still be growing at the end of the text."""
         driver = self._driver
+        pos = token.start
 
         def usable(term: Terminal) -> bool:
             return term.ignored or driver.feed(stack, term.name) is not None
 
-        # Candidates in the order that found a growing token here before (move to front): in a stream
-        # the same terminal usually grows in the same state, so this costs about one regex call.
-        order = self._growing.get(stack.state, lexer.candidates)
-        for index, term in enumerate(order):
-            if term.pattern.fullmatch(text, pos, partial=True) is not None and usable(term):
-                if index:  # a new tuple, not an update in place: other threads may be reading it
-                    self._growing[stack.state] = (term, *order[:index], *order[index + 1 :])
+        candidates = lexer.candidates
+        for term, state in zip(candidates, token.states, strict=True):
+            if state != DEAD and usable(term):  # a DFA state, or a REGEX candidate that settle() kept
                 return True
         # Only tokens the parser rejects can run to the end. A usable token must then end inside the
         # text (a match that ends inside the text does not depend on what follows); if there is none,
         # nothing can be read here. If there is one, Lark's lexer may still prefer the growing token for
         # some continuations and not for others: we cannot tell, so we stay on the safe side.
-        return any(usable(t) and t.pattern.match(text, pos) is not None for t in lexer.candidates)
+        for term, state, matched in zip(candidates, token.states, token.matched, strict=True):
+            if usable(term) and (matched or (state == REGEX and term.pattern.match(text, pos) is not None)):
+                return True
+        # About to say "not viable": the regexps, not the DFAs, decide (a DFA may accept less).
+        return any(
+            usable(t)
+            and (
+                t.pattern.fullmatch(text, pos, partial=True) is not None
+                or t.pattern.match(text, pos) is not None
+            )
+            for t in candidates
+        )
 
     def _resume_point(self, text: str) -> _Snapshot:
         with self._lock:
             candidates = list(self._snapshots)
         best: _Snapshot | None = None
         for snap in reversed(candidates):  # most recent first: the usual case is the same stream
-            if best is not None and snap.pos <= best.pos:
+            if best is not None and len(snap.text) <= len(best.text):
                 continue
             # Only a text that extends the *whole* earlier text may resume from it: whether a token was
             # finished was decided by looking at everything after it.
@@ -124,10 +159,10 @@ class PrefixChecker:
         return best
 
     def _remember(self, new: _Snapshot, old: _Snapshot) -> None:
-        if new.pos == 0:
+        if new.pos == 0 and new.token is None and not new.dead:
             return
         with self._lock:
-            if old.pos and old in self._snapshots and new.pos >= old.pos:
+            if old in self._snapshots:
                 # The same stream moved on: replace its snapshot rather than crowd out other streams.
                 self._snapshots.remove(old)
             self._snapshots.append(new)

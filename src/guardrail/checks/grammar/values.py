@@ -3,18 +3,19 @@
 A transformer that finds a value it cannot represent raises ``ValueError``; the ``Grammar`` check turns
 that into a rejecting verdict (the model wrote something grammatical but unusable, such as the lone
 surrogate escape ``"\\ud800"`` or a number too large for a float). Raising ``UnusableValue`` instead
-names the reason with an error code (``json.non_finite`` for a number too large for a float, say).
+names the reason with an error code; the shipped JSON transformer applies the JSON policy every JSON check
+shares (``checks.json_policy``) this way.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from lark import Token, Transformer
 
 from ..._text import clip
+from ..json_policy import MAX_INT_DIGITS, number_problem
 
 
 class UnusableValue(ValueError):
@@ -27,17 +28,16 @@ class UnusableValue(ValueError):
 
 
 def _number(text: str) -> int | float:
-    if any(c in text for c in ".eE"):
-        value = float(text)
-        if math.isinf(value):
-            raise UnusableValue(f"the number {clip(text, 40)} is too large to represent", "json.non_finite")
-        return value
-    try:
-        return int(text)
-    except ValueError:  # Python refuses to convert integers over sys.get_int_max_str_digits()
+    problem = number_problem(text)
+    if problem == "json.integer_too_long":
+        digits = len(text.lstrip("+-"))
         raise UnusableValue(
-            f"the integer {clip(text, 20)} has too many digits ({len(text):,})", "json.integer_too_long"
-        ) from None
+            f"the integer {clip(text, 20)} has too many digits ({digits:,}; at most {MAX_INT_DIGITS:,})",
+            problem,
+        )
+    if problem == "json.non_finite":
+        raise UnusableValue(f"the number {clip(text, 40)} is too large to represent", problem)
+    return float(text) if any(c in text for c in ".eE") else int(text)
 
 
 def _has_lone_surrogate(text: str) -> bool:
