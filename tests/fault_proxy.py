@@ -55,6 +55,8 @@ class FaultProxy:
     stall_s: float = 3.0
     max_faults_per_request: int = 2
     retry_after_s: int = 1
+    #: Serve (and count) only requests for this model (None: every request).
+    model: str | None = None
     #: A broken stream breaks after this many events (the first carries the first token).
     cut_after_events: int = 3
     log: list[Entry] = field(default_factory=list)
@@ -103,6 +105,11 @@ class FaultProxy:
         except ValueError:
             parsed = {}
         stream = bool(isinstance(parsed, dict) and parsed.get("stream"))
+        if self.model is not None and (not isinstance(parsed, dict) or parsed.get("model") != self.model):
+            # A stray request from another test aimed at this reused port: neither served nor counted.
+            await _send(writer, 404, {}, _error("unknown model"))
+            writer.close()
+            return
         key = method.encode() + path.encode() + body
         digest, fault = self._decide(key, stream)
         entry = Entry(path, digest, stream, fault, key)

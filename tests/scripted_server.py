@@ -1,6 +1,7 @@
-"""A scripted OpenAI-compatible completions server on 127.0.0.1: answers are a function of the prompt, each
-takes ``delay_s``, and every request is counted. ``kill_at`` lets a test SIGKILL a client process at the
-moment its N-th request arrives (so that the kill lands while calls are in flight)."""
+"""A scripted OpenAI-compatible completions server on 127.0.0.1: answers are a function of the prompt,
+each takes ``delay_s``, and every request for its model is counted (others get a 404). ``kill_at`` lets a
+test SIGKILL a client process at the moment its N-th request arrives (so that the kill lands while calls
+are in flight)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Script:
     answer: Callable[[str], str]
     delay_s: float = 0.02
+    #: Only text completions for this model name are answered and counted.
+    model: str = "scripted"
     requests: Counter[str] = field(default_factory=Counter)
     total: int = 0
     #: (request number, pid): SIGKILL pid when the total number of requests reaches that number.
@@ -37,6 +40,10 @@ def scripted_server(script: Script) -> Iterator[str]:
             raw = self.rfile.read(int(self.headers.get("content-length", 0)))
             body = json.loads(raw or b"{}")
             prompt = str(body.get("prompt", ""))
+            if body.get("model") != script.model or "prompt" not in body:
+                # Not ours: a stray request from an earlier test whose client aimed at this reused port.
+                self.send_error(404, "unknown model")
+                return
             with script.lock:
                 script.total += 1
                 script.requests[prompt] += 1

@@ -112,7 +112,7 @@ def test_a_study_through_injected_faults_ends_with_the_clean_results(server: str
     rows = [json.loads(line) for line in (clean.folder / "results.jsonl").read_text().splitlines()]
     timeout = timeout_for(max(r["latency_s"] for r in rows))
     # Seed 11 fails 6 of the study's 21 requests (retries included), one of each kind a plain call meets.
-    with fault_proxy(server, rate=0.2, seed=11, stall_s=timeout + 1) as proxy:
+    with fault_proxy(server, rate=0.2, seed=11, stall_s=timeout + 1, model=ALIAS) as proxy:
         faulty, model = run_study(tmp_path / "faulty", f"{proxy.url}/v1", timeout)
     expected = cells(clean)
     assert len(expected) == 2 * 6 + 3  # two candidates on 6 validation cases, the winner on 3 test cases
@@ -161,7 +161,7 @@ def test_a_streaming_guard_through_injected_faults_ends_with_the_clean_results(s
     kinds = ("cut", "truncated", "stall", "malformed", "reset", "429", "500")
     # Seed 14 at 30% fails 6 of the 16 requests, each kind once; the stream faults all reach the client.
     with fault_proxy(
-        server, rate=0.3, seed=14, kinds=kinds, stall_s=timeout + 1, cut_after_events=2
+        server, rate=0.3, seed=14, kinds=kinds, stall_s=timeout + 1, cut_after_events=2, model=ALIAS
     ) as proxy:
         faulty, model = run_guards(f"{proxy.url}/v1", timeout)
     assert attempts(faulty) == attempts(clean)

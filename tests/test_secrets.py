@@ -51,6 +51,9 @@ def echo_server() -> Iterator[tuple[int, list[str]]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+            if body.get("model") != "stub":  # a stray request from another test aimed at a reused port
+                self._json(404, {"error": {"message": "unknown model"}})
+                return
             auth = self.headers.get("authorization") or ""
             seen.append(auth)
             prompt = body.get("prompt") or json.dumps(body.get("messages"))

@@ -100,20 +100,7 @@ class Template:
     def from_file(cls, path: str | Path) -> Template:
         """The template in the file ``path`` (a path the user gave); it may include files beside it."""
         p = Path(path)
-        try:
-            size = p.stat().st_size
-            if size > 4 * DEFAULT_LIMITS.max_source_chars:
-                raise TemplateError(f"template file {str(p)!r} is {size:,} bytes; too large", template=str(p))
-            source = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise TemplateError(
-                f"cannot read template file {str(p)!r}: {exc.strerror}", template=str(p)
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise TemplateError(
-                f"template file {str(p)!r} is not UTF-8: {exc.reason}", template=str(p)
-            ) from None
-        return cls(source, name=str(p), search_path=(p.parent, prompts_dir()))
+        return cls(_read_source(p), name=str(p), search_path=(p.parent, prompts_dir()))
 
     @classmethod
     def load(cls, name: str, *, base_dir: Path | None = None, roots: Sequence[Path] = ()) -> Template:
@@ -121,23 +108,18 @@ class Template:
         ``roots``, then in the shipped ``prompts/``.
 
         The name must stay inside those folders: an absolute path, ``..`` or a symlink that leaves them, a
-        hidden file or a system folder (``/proc``) is refused with a ``TemplateError``.
+        hidden file or a system folder (``/proc``) is refused with a ``TemplateError``. Its includes
+        resolve among the same folders (and the template's own).
         """
         search = _unique([base_dir, *roots, prompts_dir()])
         try:
-            found = confined_file(
-                name, search, what="template", max_bytes=4 * DEFAULT_LIMITS.max_source_chars
-            )
+            found = confined_file(name, search, what="template", max_bytes=_MAX_FILE_BYTES)
         except UnsafePathError as exc:
             raise TemplateError(exc.message, template=name) from None
         if found is None:
             where = " or ".join(str(r) for r in search)
             raise TemplateError(f"template {name!r} not found in {where}; check the file name", template=name)
-        template = cls.from_file(found)
-        # Includes resolve among the same folders as the template itself.
-        if search != template._search_path:
-            template = cls(template.source, name=template.name, search_path=_unique([found.parent, *search]))
-        return template
+        return cls(_read_source(found), name=str(found), search_path=_unique([found.parent, *search]))
 
     @cached_property
     def variables(self) -> frozenset[str]:
@@ -192,6 +174,24 @@ class Template:
 
     def __repr__(self) -> str:
         return f"Template({self.name!r})"
+
+
+#: Largest template file read (UTF-8 takes up to 4 bytes a character).
+_MAX_FILE_BYTES = 4 * DEFAULT_LIMITS.max_source_chars
+
+
+def _read_source(p: Path) -> str:
+    try:
+        size = p.stat().st_size
+        if size > _MAX_FILE_BYTES:
+            raise TemplateError(f"template file {str(p)!r} is {size:,} bytes; too large", template=str(p))
+        return p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateError(
+            f"cannot read template file {str(p)!r}: {exc.strerror}", template=str(p)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"template file {str(p)!r} is not UTF-8: {exc.reason}", template=str(p)) from None
 
 
 def _unique(paths: Sequence[Path | None]) -> tuple[Path, ...]:
